@@ -1,0 +1,1 @@
+"""cnnbook: a convolutional neural network built from first principles."""
