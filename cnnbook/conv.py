@@ -328,7 +328,9 @@ def _check_conv_args(x, W, b, stride, padding):
     """Validate a batched convolution's arguments; return them with the geometry."""
     x = _as_float_array(x, "x")
     if x.ndim != 4:
-        raise ValueError(f"x must have shape (N, C_in, H, W) with 4 dimensions, got shape {x.shape}")
+        raise ValueError(
+            f"x must have shape (N, C_in, H, W) with 4 dimensions, got shape {x.shape}"
+        )
     W = _as_float_array(W, "W")
     if W.ndim != 4:
         raise ValueError(
@@ -365,7 +367,9 @@ def _check_conv_args(x, W, b, stride, padding):
 def _check_dy(dy, shape, name="dy"):
     dy = _as_float_array(dy, name)
     if dy.shape != tuple(shape):
-        raise ValueError(f"{name} must have the forward output's shape {tuple(shape)}, got {dy.shape}")
+        raise ValueError(
+            f"{name} must have the forward output's shape {tuple(shape)}, got {dy.shape}"
+        )
     return dy
 
 
@@ -460,7 +464,7 @@ def conv2d_backward_loops(dy, x, W, stride=1, padding=0):
            [3., 4.]]), array([1.]))
     """
     x, W, _, (sh, sw), (ph, pw), (H_out, W_out) = _check_conv_args(x, W, None, stride, padding)
-    N, C_in, H, Wd = x.shape
+    N, _, H, Wd = x.shape
     C_out, _, kh, kw = W.shape
     dy = _check_dy(dy, (N, C_out, H_out, W_out))
     xp = _pad(x, ph, pw)
@@ -595,7 +599,19 @@ def conv2d_backward_scipy(dy, x, W, stride=1, padding=0):
 # ----------------------------------------------------------------------------
 # 3. The fast path: im2col, one matrix product, col2im
 # ----------------------------------------------------------------------------
-def im2col(x, kernel_size, stride=1, padding=0):
+def _buffer(workspace, name, shape, dtype, zero=False):
+    """A scratch array from ``workspace`` (reused between calls), or a new one."""
+    if workspace is None:
+        return np.zeros(shape, dtype) if zero else np.empty(shape, dtype)
+    buf = workspace.get(name)
+    if buf is None or buf.shape != shape or buf.dtype != dtype:
+        buf = workspace[name] = np.empty(shape, dtype)
+    if zero:
+        buf.fill(0)
+    return buf
+
+
+def im2col(x, kernel_size, stride=1, padding=0, *, workspace=None):
     """Unfold every kernel-sized window of ``x`` into a column.
 
     Parameters
@@ -603,13 +619,24 @@ def im2col(x, kernel_size, stride=1, padding=0):
     x : ndarray, shape (N, C, H, W)
     kernel_size : int or (int, int)
     stride, padding : int or (int, int)
+    workspace : dict, optional
+        Scratch buffers kept between calls, so that a layer that convolves
+        batches of one shape again and again does not allocate (and page in)
+        tens of megabytes each time. The returned array lives in it.
 
     Returns
     -------
     cols : ndarray, shape (C * K_h * K_w, N * H_out * W_out)
         Row ``(c, p, q)`` holds the input pixel under kernel tap ``(p, q)`` of
-        channel ``c`` for each output position, so that
+        channel ``c`` for each output position ``(n, i, j)``, so that
         ``W.reshape(C_out, -1) @ cols`` is the forward pass.
+
+    Notes
+    -----
+    The copy is done one kernel tap at a time: ``K_h K_w`` strided slices of
+    the padded input, each as large as the output. Channels are moved in
+    front of the batch once, at padding time, so that every slice copies
+    whole rows.
 
     Examples
     --------
@@ -629,17 +656,17 @@ def im2col(x, kernel_size, stride=1, padding=0):
     N, C, H, Wd = x.shape
     H_out = output_size(H, kh, ph, sh)
     W_out = output_size(Wd, kw, pw, sw)
-    xp = _pad(x, ph, pw)
-    # (C, K_h, K_w, N, H_out, W_out): one strided slice copy per kernel tap.
-    cols = np.empty((C, kh, kw, N, H_out, W_out), dtype=x.dtype)
-    xt = xp.transpose(1, 0, 2, 3)
+    # Pad and move channels in front of the batch in one copy: (C, N, H + 2P, W + 2P).
+    xp = _buffer(workspace, "xp", (C, N, H + 2 * ph, Wd + 2 * pw), x.dtype, zero=True)
+    xp[:, :, ph : ph + H, pw : pw + Wd] = x.transpose(1, 0, 2, 3)
+    cols = _buffer(workspace, "cols", (C, kh, kw, N, H_out, W_out), x.dtype)
     for p in range(kh):
         for q in range(kw):
-            cols[:, p, q] = xt[:, :, p : p + sh * H_out : sh, q : q + sw * W_out : sw]
+            cols[:, p, q] = xp[:, :, p : p + sh * H_out : sh, q : q + sw * W_out : sw]
     return cols.reshape(C * kh * kw, N * H_out * W_out)
 
 
-def col2im(cols, x_shape, kernel_size, stride=1, padding=0):
+def col2im(cols, x_shape, kernel_size, stride=1, padding=0, *, workspace=None):
     """Fold columns back onto the image, adding where windows overlap (adjoint of im2col).
 
     Parameters
@@ -647,6 +674,8 @@ def col2im(cols, x_shape, kernel_size, stride=1, padding=0):
     cols : ndarray, shape (C * K_h * K_w, N * H_out * W_out)
     x_shape : tuple (N, C, H, W)
     kernel_size, stride, padding : int or (int, int)
+    workspace : dict, optional
+        Scratch buffers, as in :func:`im2col`. The result is always a new array.
 
     Returns
     -------
@@ -673,14 +702,14 @@ def col2im(cols, x_shape, kernel_size, stride=1, padding=0):
     if cols.shape != expected:
         raise ValueError(f"cols must have shape {expected} for x_shape {x_shape}, got {cols.shape}")
     cols = cols.reshape(C, kh, kw, N, H_out, W_out)
-    xp = np.zeros((C, N, H + 2 * ph, Wd + 2 * pw), dtype=cols.dtype)
+    xp = _buffer(workspace, "dxp", (C, N, H + 2 * ph, Wd + 2 * pw), cols.dtype, zero=True)
     for p in range(kh):
         for q in range(kw):
             xp[:, :, p : p + sh * H_out : sh, q : q + sw * W_out : sw] += cols[:, p, q]
-    return xp[:, :, ph : ph + H, pw : pw + Wd].transpose(1, 0, 2, 3)
+    return np.ascontiguousarray(xp[:, :, ph : ph + H, pw : pw + Wd].transpose(1, 0, 2, 3))
 
 
-def conv2d_forward(x, W, b=None, stride=1, padding=0, *, return_cols=False):
+def conv2d_forward(x, W, b=None, stride=1, padding=0, *, return_cols=False, workspace=None):
     """Batched cross-correlation by im2col and one matrix product (fast path).
 
     Parameters
@@ -691,6 +720,9 @@ def conv2d_forward(x, W, b=None, stride=1, padding=0, *, return_cols=False):
     stride, padding : int or (int, int)
     return_cols : bool
         Also return the unfolded input, which :func:`conv2d_backward` can reuse.
+    workspace : dict, optional
+        Scratch buffers reused between calls (see :func:`im2col`); the output
+        ``z`` is always a new array.
 
     Returns
     -------
@@ -718,15 +750,19 @@ def conv2d_forward(x, W, b=None, stride=1, padding=0, *, return_cols=False):
     N = x.shape[0]
     C_out, _, kh, kw = W.shape
     dtype = np.result_type(x, W)
-    cols = im2col(x.astype(dtype, copy=False), (kh, kw), stride, padding)
-    z = W.reshape(C_out, -1).astype(dtype, copy=False) @ cols  # (C_out, N*H_out*W_out)
+    cols = im2col(x.astype(dtype, copy=False), (kh, kw), stride, padding, workspace=workspace)
+    zt = _buffer(workspace, "z", (C_out, cols.shape[1]), dtype)
+    np.matmul(
+        W.reshape(C_out, -1).astype(dtype, copy=False), cols, out=zt
+    )  # (C_out, N*H_out*W_out)
+    z = np.empty((N, C_out, H_out, W_out), dtype)
+    z[...] = zt.reshape(C_out, N, H_out, W_out).transpose(1, 0, 2, 3)
     if b is not None:
-        z += b.astype(dtype, copy=False)[:, None]
-    z = np.ascontiguousarray(z.reshape(C_out, N, H_out, W_out).transpose(1, 0, 2, 3))
+        z += b.astype(dtype, copy=False)[:, None, None]
     return (z, cols) if return_cols else z
 
 
-def conv2d_backward(dy, x, W, stride=1, padding=0, *, cols=None, input_grad=True):
+def conv2d_backward(dy, x, W, stride=1, padding=0, *, cols=None, input_grad=True, workspace=None):
     """Gradients of :func:`conv2d_forward` by matrix products (fast path).
 
     Parameters
@@ -740,6 +776,8 @@ def conv2d_backward(dy, x, W, stride=1, padding=0, *, cols=None, input_grad=True
     input_grad : bool
         If False, skip ``dx`` (returned as None): the first layer of a network
         needs no gradient with respect to the data.
+    workspace : dict, optional
+        Scratch buffers reused between calls; the returned gradients are new arrays.
 
     Returns
     -------
@@ -776,12 +814,15 @@ def conv2d_backward(dy, x, W, stride=1, padding=0, *, cols=None, input_grad=True
     dy = _check_dy(dy, (N, C_out, H_out, W_out))
     dtype = np.result_type(dy, x, W)
     if cols is None:
-        cols = im2col(x.astype(dtype, copy=False), (kh, kw), stride, padding)
-    delta = dy.astype(dtype, copy=False).transpose(1, 0, 2, 3).reshape(C_out, -1)
+        cols = im2col(x.astype(dtype, copy=False), (kh, kw), stride, padding, workspace=workspace)
+    delta = _buffer(workspace, "delta", (C_out, N, H_out, W_out), dtype)
+    delta[...] = dy.transpose(1, 0, 2, 3)
+    delta = delta.reshape(C_out, -1)
     dW = (delta @ cols.T).reshape(W.shape)
-    db = dy.sum(axis=(0, 2, 3), dtype=dtype)
+    db = delta.sum(axis=1)
     dx = None
     if input_grad:
-        dcols = W.reshape(C_out, -1).astype(dtype, copy=False).T @ delta
-        dx = col2im(dcols, x.shape, (kh, kw), stride, padding)
+        dcols = _buffer(workspace, "dcols", cols.shape, dtype)
+        np.matmul(W.reshape(C_out, -1).astype(dtype, copy=False).T, delta, out=dcols)
+        dx = col2im(dcols, x.shape, (kh, kw), stride, padding, workspace=workspace)
     return dx, dW, db
