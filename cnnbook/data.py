@@ -104,7 +104,7 @@ class Dataset:
     Dataset(x_train=float64(3, 1, 2, 2), y_train=int64(3,), x_test=float64(1, 1, 2, 2), y_test=int64(1,), classes=('cat', 'dog'))
     >>> d.classes[d.y_test[0]]
     'dog'
-    """  # noqa: E501
+    """
 
     x_train: np.ndarray
     y_train: np.ndarray
@@ -337,7 +337,7 @@ def load_mnist_sample(dtype=np.float32, seed: int = 0) -> Dataset:
     array([100, 100, 100, 100, 100, 100, 100, 100, 100, 100])
     >>> float(d.x_train.min()), float(d.x_train.max())
     (0.0, 1.0)
-    """  # noqa: E501
+    """
     X, y = _mnist_sample_raw()
     train, test = stratified_split(y, 1000, seed)
     x = _scale(X.reshape(-1, 1, 28, 28), 255, dtype)
@@ -486,7 +486,7 @@ def load_mnist_idx(
         ...
     ValueError: .../labels: wrong magic number for an IDX images file: expected 0x00000803, got 0x00000801
     >>> shutil.rmtree(tmp)
-    """  # noqa: E501
+    """
     images = _read_idx(images_path, _IDX_IMAGES_MAGIC, "images")
     labels = _read_idx(labels_path, _IDX_LABELS_MAGIC, "labels")
     if images.shape[0] != labels.shape[0]:
