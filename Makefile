@@ -1,6 +1,9 @@
 # cnnbook: two commands do everything on a fresh machine with Python 3 and make.
 #   make test   set up .venv, then run pytest (unit tests and every doctest)
 #   make html   set up .venv, then build the book into _build/html
+# and, run by CI after those two:
+#   make check-html    open every built page in headless Chromium (tests/browser_check.py)
+#   make check-repro   build again, executing every page afresh, and compare (tests/repro_check.py)
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
 
@@ -15,13 +18,15 @@ export OPENBLAS_NUM_THREADS ?= 2
 export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help env test html bench lint format clean
+.PHONY: help env test html check-html check-repro chromium bench lint format clean
 
 help:
 	@echo "make test    set up .venv and run pytest with all doctests"
 	@echo "make html    set up .venv and build the book into _build/html"
 	@echo "make bench   run the speed benchmarks"
 	@echo "make lint    run ruff"
+	@echo "make check-html   build, then check every page in headless Chromium"
+	@echo "make check-repro  build a second time from scratch and compare byte for byte"
 
 # The environment is rebuilt only when pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -38,8 +43,21 @@ test: $(STAMP)
 html: $(STAMP)
 	$(BIN)/sphinx-build $(SPHINXOPTS) -c . docs _build/html
 
+# Debian's Chromium; Playwright's own browser downloads are not used.
+CHROMIUM ?= /usr/bin/chromium
+chromium:
+	@command -v chromium >/dev/null || test -x $(CHROMIUM) || \
+		(apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+
+check-html: html chromium
+	$(BIN)/python tests/browser_check.py _build/html --chromium "$$(command -v chromium || echo $(CHROMIUM))"
+
+check-repro: html
+	$(BIN)/python tests/repro_check.py --first _build/html --second _build/repro --sphinxopts "$(SPHINXOPTS)"
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
+	$(BIN)/python benchmarks/build_times.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
