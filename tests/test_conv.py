@@ -42,60 +42,10 @@ BACKWARDS = {
 IMPLEMENTATIONS = sorted(FORWARDS)
 
 
-def tiled_size(out: int, k: int, p: int, s: int) -> int:
-    """The input length that stride ``s`` tiles exactly into ``out`` outputs.
-
-    Solving ``out = (size - k + 2p) / s + 1`` for ``size``.
-    """
-    return (out - 1) * s + k - 2 * p
-
-
-def make_case(kernel, stride, padding, out=(3, 4), n=2, c_in=2, c_out=3):
-    """Input and kernel shapes for a geometry, with a non-square input that tiles.
-
-    The output is ``out`` (made larger if the padding would leave an input
-    smaller than 2 pixels, and made wider if the input would come out square).
-    """
-    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
-    oh, ow = out
-    while tiled_size(oh, kh, ph, sh) < 2:
-        oh += 1
-    H = tiled_size(oh, kh, ph, sh)
-    while tiled_size(ow, kw, pw, sw) < 2 or tiled_size(ow, kw, pw, sw) == H:
-        ow += 1
-    W = tiled_size(ow, kw, pw, sw)
-    # The construction is right if output_size gives the intended output back.
-    assert (output_size(H, kh, ph, sh), output_size(W, kw, pw, sw)) == (oh, ow)
-    return (n, c_in, H, W), (c_out, c_in, kh, kw), (oh, ow)
-
-
-# The sweep: strides 1, 2, 3 and paddings 0, 1, 2, with a square and a
-# non-square kernel, plus anisotropic strides and paddings.
-SWEEP = [
-    ((k, k2), (s, s), (p, p)) for (k, k2) in ((3, 3), (2, 3)) for s in (1, 2, 3) for p in (0, 1, 2)
-] + [
-    ((3, 2), (1, 2), (0, 1)),
-    ((1, 3), (3, 1), (2, 0)),
-    ((4, 1), (2, 3), (1, 2)),
-]
-SWEEP_IDS = [f"k{k[0]}x{k[1]}-s{s[0]}x{s[1]}-p{p[0]}x{p[1]}" for k, s, p in SWEEP]
-
-
 def max_rel_diff(a: np.ndarray, b: np.ndarray) -> float:
     """Largest absolute difference, relative to the scale (largest entry) of ``b``."""
     scale = np.max(np.abs(b))
     return float(np.max(np.abs(a - b)) / scale) if scale else float(np.max(np.abs(a - b)))
-
-
-def random_case(geometry, seed=0, dtype=np.float64):
-    kernel, stride, padding = geometry
-    x_shape, w_shape, (oh, ow) = make_case(kernel, stride, padding)
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=x_shape).astype(dtype)
-    W = rng.normal(size=w_shape).astype(dtype)
-    b = rng.normal(size=w_shape[0]).astype(dtype)
-    dy = rng.normal(size=(x_shape[0], w_shape[0], oh, ow)).astype(dtype)
-    return x, W, b, dy, stride, padding
 
 
 # ----------------------------------------------------------------------------
@@ -248,9 +198,9 @@ def test_dilate_hand_worked():
         dilate(d, 0)
 
 
-@pytest.mark.parametrize(("kernel", "stride", "padding"), SWEEP, ids=SWEEP_IDS)
-def test_im2col_columns_are_the_windows(kernel, stride, padding):
-    x_shape, _, (oh, ow) = make_case(kernel, stride, padding, c_in=2)
+def test_im2col_columns_are_the_windows(geometry, shapes):
+    kernel, stride, padding = geometry
+    x_shape, _, (oh, ow) = shapes(kernel, stride, padding, c_in=2)
     x = np.random.default_rng(3).normal(size=x_shape)
     cols = im2col(x, kernel, stride, padding)
     (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
@@ -308,9 +258,9 @@ def test_batched_conv_hand_worked_channels(impl):
 # Batched convolution: against scipy.signal called directly (N = C_in = C_out = 1)
 # ----------------------------------------------------------------------------
 @pytest.mark.parametrize("impl", IMPLEMENTATIONS)
-@pytest.mark.parametrize(("kernel", "stride", "padding"), SWEEP, ids=SWEEP_IDS)
-def test_single_channel_forward_is_scipy_correlate2d(impl, kernel, stride, padding):
-    x_shape, w_shape, _ = make_case(kernel, stride, padding, n=1, c_in=1, c_out=1)
+def test_single_channel_forward_is_scipy_correlate2d(impl, geometry, shapes):
+    kernel, stride, padding = geometry
+    x_shape, w_shape, _ = shapes(kernel, stride, padding, n=1, c_in=1, c_out=1)
     rng = np.random.default_rng(5)
     x, W = rng.normal(size=x_shape), rng.normal(size=w_shape)
     (ph, pw), (sh, sw) = padding, stride
@@ -322,10 +272,10 @@ def test_single_channel_forward_is_scipy_correlate2d(impl, kernel, stride, paddi
 @pytest.mark.parametrize("impl", IMPLEMENTATIONS)
 @pytest.mark.parametrize("padding", [0, 1, 2])
 @pytest.mark.parametrize("kernel", [(3, 3), (2, 4)])
-def test_single_channel_backward_is_scipy_full_convolution(impl, padding, kernel):
+def test_single_channel_backward_is_scipy_full_convolution(impl, padding, kernel, shapes):
     # Stride 1: dx is the full convolution of dy with W, cropped by the padding;
     # dW is the valid correlation of the padded input with dy.
-    x_shape, w_shape, out = make_case(kernel, (1, 1), (padding, padding), n=1, c_in=1, c_out=1)
+    x_shape, w_shape, out = shapes(kernel, (1, 1), (padding, padding), n=1, c_in=1, c_out=1)
     rng = np.random.default_rng(6)
     x, W, dy = rng.normal(size=x_shape), rng.normal(size=w_shape), rng.normal(size=(1, 1, *out))
     xp = np.pad(x[0, 0], padding)
@@ -340,9 +290,9 @@ def test_single_channel_backward_is_scipy_full_convolution(impl, padding, kernel
 # ----------------------------------------------------------------------------
 # The three implementations agree, forward and backward, on the whole sweep
 # ----------------------------------------------------------------------------
-@pytest.mark.parametrize(("kernel", "stride", "padding"), SWEEP, ids=SWEEP_IDS)
-def test_three_implementations_agree(kernel, stride, padding):
-    x, W, b, dy, stride, padding = random_case((kernel, stride, padding), seed=7)
+def test_three_implementations_agree(geometry, conv_arrays):
+    _, stride, padding = geometry
+    x, W, b, dy = conv_arrays(seed=7)
     z = {name: f(x, W, b, stride, padding) for name, f in FORWARDS.items()}
     grads = {name: f(dy, x, W, stride, padding) for name, f in BACKWARDS.items()}
     for name in ("scipy", "fast"):
@@ -354,11 +304,11 @@ def test_three_implementations_agree(kernel, stride, padding):
 
 
 @pytest.mark.parametrize("impl", IMPLEMENTATIONS)
-@pytest.mark.parametrize(("kernel", "stride", "padding"), SWEEP, ids=SWEEP_IDS)
-def test_adjoint_identity(impl, kernel, stride, padding):
+def test_adjoint_identity(impl, geometry, conv_arrays):
+    _, stride, padding = geometry
     # The convolution is linear in x and in W; its backward pass is the transpose:
     # <conv(x), y> = <x, conv_T(y)> and <conv_W(x), y> = <W, dW(y)>.
-    x, W, _, y, stride, padding = random_case((kernel, stride, padding), seed=8)
+    x, W, _, y = conv_arrays(seed=8)
     z = FORWARDS[impl](x, W, None, stride, padding)
     dx, dW, db = BACKWARDS[impl](y, x, W, stride, padding)
     lhs = np.sum(z * y)
@@ -369,9 +319,9 @@ def test_adjoint_identity(impl, kernel, stride, padding):
     assert np.allclose(db, y.sum(axis=(0, 2, 3)), rtol=1e-13, atol=0)
 
 
-@pytest.mark.parametrize(("kernel", "stride", "padding"), SWEEP, ids=SWEEP_IDS)
-def test_fast_path_in_float32(kernel, stride, padding):
-    x, W, b, dy, stride, padding = random_case((kernel, stride, padding), seed=9)
+def test_fast_path_in_float32(geometry, conv_arrays):
+    _, stride, padding = geometry
+    x, W, b, dy = conv_arrays(seed=9)
     x32, W32, b32, dy32 = (a.astype(np.float32) for a in (x, W, b, dy))
     z32 = conv2d_forward(x32, W32, b32, stride, padding)
     dx32, dW32, db32 = conv2d_backward(dy32, x32, W32, stride, padding)
@@ -387,7 +337,10 @@ def test_fast_path_in_float32(kernel, stride, padding):
 
 
 def test_fast_path_workspace_and_cols_give_the_same_numbers():
-    x, W, b, dy, stride, padding = random_case(SWEEP[4], seed=10)
+    rng = np.random.default_rng(10)
+    x, W, b = rng.normal(size=(2, 3, 7, 9)), rng.normal(size=(4, 3, 3, 3)), rng.normal(size=4)
+    dy = rng.normal(size=(2, 4, 4, 5))  # (7 - 3 + 2) / 2 + 1 = 4, (9 - 3 + 2) / 2 + 1 = 5
+    stride, padding = 2, 1
     ws: dict = {}
     z_ref = conv2d_forward_loops(x, W, b, stride, padding)
     for _ in range(2):  # the second call reuses the scratch buffers
