@@ -748,7 +748,7 @@ class Dropout(Layer):
     def forward(self, x):
         x = _as_float_array(x, "x")
         if not self.training or self.p == 0:
-            self._cache = np.ones((), x.dtype)
+            self._cache = np.broadcast_to(np.ones((), x.dtype), x.shape)  # a view: no copy
             return x
         keep = self.rng.random(x.shape) >= self.p
         self._cache = keep.astype(x.dtype) / x.dtype.type(1 - self.p)
@@ -759,7 +759,7 @@ class Dropout(Layer):
         if scale is None:
             raise RuntimeError("Dropout.backward called before forward")
         dy = _as_float_array(dy, "dy")
-        if scale.ndim and dy.shape != scale.shape:
+        if dy.shape != scale.shape:
             raise ValueError(f"Dropout.backward: dy must have shape {scale.shape}, got {dy.shape}")
         return dy * scale
 
