@@ -103,14 +103,9 @@ def adam_by_the_paper(theta, grad_fn, lr, beta1, beta2, eps, steps):
 )
 def test_adam_matches_the_paper(lr, betas, eps):
     a = [2.0, 0.5, 5.0, 1.0]
-    theta0 = [
-        1.0,
-        -2.0,
-        0.3,
-        0.0,
-    ]  # the last one has zero gradient: with eps = 0, 0/0 must not appear
-    if eps == 0.0:
-        theta0[-1] = 0.7
+    # A parameter at 0 has gradient 0 forever: its update is 0 / (0 + eps) = 0,
+    # which is only defined when eps > 0.
+    theta0 = [1.0, -2.0, 0.3, 0.0 if eps > 0 else 0.7]
     # Two parameters in two layers, to check that their states stay separate.
     first, second = holder(w=theta0[:2]), holder(w=theta0[2:])
     opt = Adam([(first, "w"), (second, "w")], lr=lr, betas=betas, eps=eps)
