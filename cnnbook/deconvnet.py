@@ -69,7 +69,7 @@ def relu_backward(signal: np.ndarray, mask: np.ndarray, rule: str = "backprop") 
     signal : ndarray
         The signal ``r`` arriving at the ReLU's output.
     mask : ndarray of bool, same shape
-        ``[z > 0]`` for the ReLU's forward input ``z`` (:attr:`cnnbook.layers.ReLU.mask`).
+        ``[z > 0]`` for the ReLU's forward input ``z`` (``ReLU.mask`` of :class:`~cnnbook.layers.ReLU`).
     rule : {"backprop", "deconvnet", "guided"}
 
     Returns
@@ -220,7 +220,7 @@ def unpool_fill(y: np.ndarray, input_shape: tuple, kernel_size, stride=None) -> 
     -----
     This is the backward pass of *sum* pooling, not of max pooling: the
     reconstruction spreads each value over pixels that did not produce it.
-    :func:`cnnbook.layers.unpool` puts it back where the maximum came from.
+    ``cnnbook.layers.unpool`` puts it back where the maximum came from.
 
     Examples
     --------
@@ -386,7 +386,7 @@ def backward_pass(
       the layer's input gradient; no weight gradient is formed);
     * :class:`~cnnbook.layers.ReLU`: the rule (:func:`relu_backward`);
     * :class:`~cnnbook.layers.MaxPool2D`: unpooling through the recorded
-      switches (:func:`cnnbook.layers.unpool`), or :func:`unpool_fill`;
+      switches (``cnnbook.layers.unpool``), or :func:`unpool_fill`;
     * every other layer (Flatten, Dense, BatchNorm2D in eval mode, Sigmoid,
       Tanh, Dropout in eval mode): its ordinary backward pass.
 
