@@ -10,7 +10,7 @@ import numpy as np
 
 from .conv import _as_float_array
 from .layers import BatchNorm2D, Conv2D, Dense, Flatten, Layer, MaxPool2D, ReLU, _rng
-from .losses import softmax, softmax_cross_entropy
+from .losses import _check_labels, softmax, softmax_cross_entropy
 from .optim import SGD, Adam, Optimizer
 
 __all__ = ["Sequential", "book_cnn"]
@@ -180,6 +180,14 @@ class Sequential:
         if validation_data is not None:
             x_val, y_val = validation_data
             x_val = self._check_input(x_val)
+        # Check every label against the number of outputs before a step changes the weights.
+        k = self._batched(x[:1], 1).shape[1]
+        _check_labels(y, len(x), k)
+        if validation_data is not None:
+            try:
+                _check_labels(y_val, len(x_val), k)
+            except (TypeError, ValueError) as err:
+                raise type(err)(f"validation_data: {err}") from None
         optimizer = optimizer or Adam(self.parameters(), lr=1e-3)
         rng = _rng(rng)
         first = self.layers[0]
