@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import sys
 import time
 from pathlib import Path
@@ -136,6 +137,7 @@ class Sequential:
         rng=None,
         verbose: bool = True,
         progress=None,
+        lr_schedule=None,
     ) -> dict[str, list[float]]:
         """Train with softmax cross-entropy on shuffled mini-batches.
 
@@ -158,6 +160,9 @@ class Sequential:
         progress : callable, optional
             Called as ``progress(epoch, batch, n_batches, loss)`` after every batch,
             for progress bars.
+        lr_schedule : callable, optional
+            ``lr_schedule(epoch)`` (epochs count from 1) returns the learning
+            rate for that epoch; it is written into ``optimizer.lr``.
 
         Returns
         -------
@@ -202,6 +207,8 @@ class Sequential:
         try:
             for epoch in range(1, epochs + 1):
                 t0 = time.perf_counter()
+                if lr_schedule is not None:
+                    optimizer.lr = float(lr_schedule(epoch))
                 self.train()
                 order = rng.permutation(n)
                 total_loss = 0.0
@@ -365,3 +372,104 @@ def make_optimizer(name: str, parameters, lr: float, **kwargs) -> Optimizer:
     if name not in table:
         raise ValueError(f"optimizer must be one of {sorted(table)}, got {name!r}")
     return table[name](parameters, lr=lr, **kwargs)
+
+
+#: The recipe that trains :func:`book_cnn` on the MNIST sample in the book and its tests.
+BOOK_RECIPE: dict = {"epochs": 14, "batch_size": 32, "lr": 2e-3, "lr_decay": 0.85, "seed": 0}
+
+
+def _source_hash() -> str:
+    """Hash of the package's source files, so cached weights never outlive the code."""
+    h = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def train_book_cnn(
+    data=None,
+    *,
+    batchnorm: bool = False,
+    cache_dir=None,
+    verbose: bool = False,
+    progress=None,
+    **recipe,
+) -> tuple[Sequential, dict[str, list[float]]]:
+    """Train the book's CNN with the book's recipe (Adam, decaying learning rate).
+
+    Parameters
+    ----------
+    data : cnnbook.data.Dataset, optional
+        Defaults to :func:`cnnbook.data.load_mnist_sample` in float32.
+    batchnorm : bool
+        Train the variant with :class:`~cnnbook.layers.BatchNorm2D`.
+    cache_dir : path, optional
+        If given, the trained weights and history are stored there under a
+        name that hashes the recipe, the data and the package source; a later
+        call with the same inputs loads them instead of training again.
+        Training is deterministic, so both give the same network.
+    verbose : bool
+        Print one line per epoch.
+    progress : callable, optional
+        Passed on to :meth:`Sequential.fit`.
+    **recipe
+        Overrides of :data:`BOOK_RECIPE` (``epochs``, ``batch_size``, ``lr``,
+        ``lr_decay``, ``seed``).
+
+    Returns
+    -------
+    net : Sequential
+        In eval mode.
+    history : dict of lists
+        As returned by :meth:`Sequential.fit`, with the test set as validation data.
+    """
+    from .data import load_mnist_sample
+
+    unknown = set(recipe) - set(BOOK_RECIPE)
+    if unknown:
+        raise TypeError(
+            f"unknown recipe keys {sorted(unknown)}; expected some of {sorted(BOOK_RECIPE)}"
+        )
+    r = {**BOOK_RECIPE, **recipe}
+    data = load_mnist_sample(dtype=np.float32) if data is None else data
+    in_channels, image_size = data.x_train.shape[1], data.x_train.shape[2]
+    net = book_cnn(
+        in_channels,
+        image_size,
+        len(data.classes),
+        batchnorm=batchnorm,
+        rng=r["seed"],
+        dtype=np.float32,
+    )
+    cache = None
+    if cache_dir is not None:
+        key = hashlib.sha256(
+            repr((sorted(r.items()), batchnorm, _source_hash())).encode()
+            + data.x_train.tobytes()[:: max(1, data.x_train.nbytes // 100_000)]
+            + data.y_train.tobytes()
+        ).hexdigest()[:16]
+        cache = Path(cache_dir) / f"book_cnn-{key}.npz"
+        if cache.is_file():
+            net.load(cache)
+            with np.load(cache.with_suffix(".history.npz"), allow_pickle=False) as h:
+                return net.eval(), {k: h[k].tolist() for k in h.files}
+    opt = Adam(net.parameters(), lr=r["lr"])
+    history = net.fit(
+        data.x_train,
+        data.y_train,
+        epochs=r["epochs"],
+        batch_size=r["batch_size"],
+        optimizer=opt,
+        validation_data=(data.x_test, data.y_test),
+        rng=r["seed"],
+        verbose=verbose,
+        progress=progress,
+        lr_schedule=lambda epoch: r["lr"] * r["lr_decay"] ** (epoch - 1),
+    )
+    if cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        net.save(cache)
+        np.savez(
+            cache.with_suffix(".history.npz"), **{k: np.asarray(v) for k, v in history.items()}
+        )
+    return net.eval(), history
