@@ -160,6 +160,9 @@ def test_convolution_is_correlation_with_the_turned_kernel(mode, k_shape):
     np.testing.assert_allclose(
         correlate2d(x, k, mode), signal.convolve2d(x, turned, mode), rtol=0, atol=1e-12
     )
+    np.testing.assert_allclose(
+        convolve2d(x, k, mode), correlate2d(x, rot180(k), mode), rtol=0, atol=1e-12
+    )
 
 
 def test_rot180_hand_worked_and_batched():
