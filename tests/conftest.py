@@ -35,7 +35,7 @@ def tiled_size(out: int, k: int, p: int, s: int) -> int:
     return (out - 1) * s + k - 2 * p
 
 
-def conv_shapes(kernel, stride, padding, out=(3, 4), n=2, c_in=2, c_out=3):
+def make_conv_shapes(kernel, stride, padding, out=(3, 4), n=2, c_in=2, c_out=3):
     """Shapes of ``x``, ``W`` and the output ``(H_out, W_out)`` for a geometry.
 
     The input is never square: the output starts at ``out`` and grows until
@@ -55,26 +55,26 @@ def conv_shapes(kernel, stride, padding, out=(3, 4), n=2, c_in=2, c_out=3):
 
 
 @pytest.fixture(params=SWEEP, ids=SWEEP_IDS)
-def geometry(request):
+def conv_geometry(request):
     """One ``(kernel, stride, padding)`` of the sweep."""
     return request.param
 
 
 @pytest.fixture
-def shapes():
-    """The :func:`conv_shapes` helper, for tests that build their own arrays."""
-    return conv_shapes
+def conv_shapes():
+    """The :func:`make_conv_shapes` helper, for tests that build their own arrays."""
+    return make_conv_shapes
 
 
 @pytest.fixture
-def conv_arrays(geometry):
+def conv_arrays(conv_geometry):
     """Factory of seeded random ``x, W, b, dy`` (float64) for the current geometry.
 
     Call it as ``conv_arrays(seed, n=..., c_in=..., c_out=...)``.
     """
 
     def make(seed: int = 0, **sizes):
-        x_shape, w_shape, out = conv_shapes(*geometry, **sizes)
+        x_shape, w_shape, out = make_conv_shapes(*conv_geometry, **sizes)
         rng = np.random.default_rng(seed)
         x = rng.normal(size=x_shape)
         W = rng.normal(size=w_shape)

@@ -201,9 +201,9 @@ def test_dilate_hand_worked():
         dilate(d, 0)
 
 
-def test_im2col_columns_are_the_windows(geometry, shapes):
-    kernel, stride, padding = geometry
-    x_shape, _, (oh, ow) = shapes(kernel, stride, padding, c_in=2)
+def test_im2col_columns_are_the_windows(conv_geometry, conv_shapes):
+    kernel, stride, padding = conv_geometry
+    x_shape, _, (oh, ow) = conv_shapes(kernel, stride, padding, c_in=2)
     x = np.random.default_rng(3).normal(size=x_shape)
     cols = im2col(x, kernel, stride, padding)
     (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
@@ -261,9 +261,9 @@ def test_batched_conv_hand_worked_channels(impl):
 # Batched convolution: against scipy.signal called directly (N = C_in = C_out = 1)
 # ----------------------------------------------------------------------------
 @pytest.mark.parametrize("impl", IMPLEMENTATIONS)
-def test_single_channel_forward_is_scipy_correlate2d(impl, geometry, shapes):
-    kernel, stride, padding = geometry
-    x_shape, w_shape, _ = shapes(kernel, stride, padding, n=1, c_in=1, c_out=1)
+def test_single_channel_forward_is_scipy_correlate2d(impl, conv_geometry, conv_shapes):
+    kernel, stride, padding = conv_geometry
+    x_shape, w_shape, _ = conv_shapes(kernel, stride, padding, n=1, c_in=1, c_out=1)
     rng = np.random.default_rng(5)
     x, W = rng.normal(size=x_shape), rng.normal(size=w_shape)
     (ph, pw), (sh, sw) = padding, stride
@@ -275,10 +275,10 @@ def test_single_channel_forward_is_scipy_correlate2d(impl, geometry, shapes):
 @pytest.mark.parametrize("impl", IMPLEMENTATIONS)
 @pytest.mark.parametrize("padding", [0, 1, 2])
 @pytest.mark.parametrize("kernel", [(3, 3), (2, 4)])
-def test_single_channel_backward_is_scipy_full_convolution(impl, padding, kernel, shapes):
+def test_single_channel_backward_is_scipy_full_convolution(impl, padding, kernel, conv_shapes):
     # Stride 1: dx is the full convolution of dy with W, cropped by the padding;
     # dW is the valid correlation of the padded input with dy.
-    x_shape, w_shape, out = shapes(kernel, (1, 1), (padding, padding), n=1, c_in=1, c_out=1)
+    x_shape, w_shape, out = conv_shapes(kernel, (1, 1), (padding, padding), n=1, c_in=1, c_out=1)
     rng = np.random.default_rng(6)
     x, W, dy = rng.normal(size=x_shape), rng.normal(size=w_shape), rng.normal(size=(1, 1, *out))
     xp = np.pad(x[0, 0], padding)
@@ -293,8 +293,8 @@ def test_single_channel_backward_is_scipy_full_convolution(impl, padding, kernel
 # ----------------------------------------------------------------------------
 # The three implementations agree, forward and backward, on the whole sweep
 # ----------------------------------------------------------------------------
-def test_three_implementations_agree(geometry, conv_arrays):
-    _, stride, padding = geometry
+def test_three_implementations_agree(conv_geometry, conv_arrays):
+    _, stride, padding = conv_geometry
     x, W, b, dy = conv_arrays(seed=7)
     z = {name: f(x, W, b, stride, padding) for name, f in FORWARDS.items()}
     grads = {name: f(dy, x, W, stride, padding) for name, f in BACKWARDS.items()}
@@ -307,8 +307,8 @@ def test_three_implementations_agree(geometry, conv_arrays):
 
 
 @pytest.mark.parametrize("impl", IMPLEMENTATIONS)
-def test_adjoint_identity(impl, geometry, conv_arrays):
-    _, stride, padding = geometry
+def test_adjoint_identity(impl, conv_geometry, conv_arrays):
+    _, stride, padding = conv_geometry
     # The convolution is linear in x and in W; its backward pass is the transpose:
     # <conv(x), y> = <x, conv_T(y)> and <conv_W(x), y> = <W, dW(y)>.
     x, W, _, y = conv_arrays(seed=8)
@@ -322,8 +322,8 @@ def test_adjoint_identity(impl, geometry, conv_arrays):
     assert np.allclose(db, y.sum(axis=(0, 2, 3)), rtol=1e-13, atol=0)
 
 
-def test_fast_path_in_float32(geometry, conv_arrays):
-    _, stride, padding = geometry
+def test_fast_path_in_float32(conv_geometry, conv_arrays):
+    _, stride, padding = conv_geometry
     x, W, b, dy = conv_arrays(seed=9)
     x32, W32, b32, dy32 = (a.astype(np.float32) for a in (x, W, b, dy))
     z32 = conv2d_forward(x32, W32, b32, stride, padding)

@@ -54,9 +54,9 @@ def assert_gradients_match(layer, x, seed=0):
 # ----------------------------------------------------------------------------
 # Conv2D
 # ----------------------------------------------------------------------------
-def test_conv2d_gradients_on_the_sweep(geometry, shapes):
-    kernel, stride, padding = geometry
-    x_shape, w_shape, _ = shapes(kernel, stride, padding, n=2, c_in=2, c_out=2)
+def test_conv2d_gradients_on_the_sweep(conv_geometry, conv_shapes):
+    kernel, stride, padding = conv_geometry
+    x_shape, w_shape, _ = conv_shapes(kernel, stride, padding, n=2, c_in=2, c_out=2)
     rng = np.random.default_rng(0)
     conv = Conv2D(2, 2, kernel, stride, padding, rng=1)
     assert conv.params["W"].shape == w_shape
@@ -64,9 +64,9 @@ def test_conv2d_gradients_on_the_sweep(geometry, shapes):
     assert_gradients_match(conv, rng.normal(size=x_shape))
 
 
-def test_conv2d_forward_is_the_reference_convolution(geometry, shapes):
-    kernel, stride, padding = geometry
-    x_shape, _, out = shapes(kernel, stride, padding, n=2, c_in=3, c_out=2)
+def test_conv2d_forward_is_the_reference_convolution(conv_geometry, conv_shapes):
+    kernel, stride, padding = conv_geometry
+    x_shape, _, out = conv_shapes(kernel, stride, padding, n=2, c_in=3, c_out=2)
     rng = np.random.default_rng(1)
     conv = Conv2D(3, 2, kernel, stride, padding, rng=2)
     conv.params["b"][...] = rng.normal(size=2)
