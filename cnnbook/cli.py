@@ -148,8 +148,6 @@ def load_weights(path):
         If the file is missing, not a ``.npz`` file, has no architecture
         record, or holds arrays that do not fit the recorded architecture.
     """
-    from .network import book_cnn
-
     path = Path(path)
     if not path.is_file():
         raise CLIError(f"no weights file at {path} (create one with `cnnbook train --out {path}`)")
@@ -163,6 +161,8 @@ def load_weights(path):
             f"{path} has no architecture record: it was not written by `cnnbook train` "
             "(a file from Sequential.save must be loaded into a network you build yourself)"
         )
+    from .network import book_cnn
+
     try:
         meta = json.loads(str(arrays.pop(META_KEY)))
         arch = meta["architecture"]
@@ -437,7 +437,7 @@ def load_image(
     >>> from pathlib import Path
     >>> from PIL import Image
     >>> canvas = Image.new("L", (20, 40), 255)
-    >>> canvas.paste(0, (9, 5, 12, 35))
+    >>> canvas.paste(0, (7, 5, 13, 35))
     >>> path = Path(tempfile.mkdtemp()) / "one.png"
     >>> canvas.save(path)
     >>> x, inverted = load_image(path, 1, 28, digits=True)
@@ -553,9 +553,9 @@ def _conv_blocks(net) -> list[int]:
 
 
 def cmd_explain(args) -> int:
-    from . import attribution, deconvnet, plotting
-    from .plotting_style import render, use_book_style
-
+    image_path = Path(args.image)
+    if not image_path.exists():  # before the slow imports: a typo is reported at once
+        raise CLIError(f"no such image: {image_path}")
     net, meta = load_weights(args.weights)
     arch = meta["architecture"]
     classes = [str(c) for c in meta.get("classes", range(arch["num_classes"]))]
@@ -579,6 +579,9 @@ def cmd_explain(args) -> int:
     except OSError as err:
         raise CLIError(f"cannot create the folder {out}: {err.strerror or err}") from None
 
+    from . import attribution, deconvnet, plotting  # matplotlib loads only when needed
+    from .plotting_style import render, use_book_style
+
     x = image[None]
     proba = net.predict_proba(x)[0]
     top = np.argsort(-proba, kind="stable")[:3]
@@ -593,6 +596,7 @@ def cmd_explain(args) -> int:
         print(f"  {rank}. {classes[k]:<12} {100 * proba[k]:6.2f} %")
     t = int(top[0]) if target is None else target
     what = f"class {classes[t]!r} ({100 * proba[t]:.1f} %)"
+    print(f"explaining {what}")
 
     size = arch["image_size"]
     patch = max(1, size // 4)
@@ -749,7 +753,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", default="weights.npz", metavar="PATH", help="weights file (default weights.npz)"
     )
     t.add_argument("--quiet", action="store_true", help="no progress bar or per-epoch lines")
-    t.set_defaults(run=cmd_train)
+    t.set_defaults(run=cmd_train, parser=t)
 
     e = sub.add_parser(
         "explain",
@@ -787,11 +791,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     e.add_argument("--no-crop", action="store_true", help="do not crop and centre a digit")
     e.add_argument("--quiet", action="store_true", help="no notes on stderr")
-    e.set_defaults(run=cmd_explain)
+    e.set_defaults(run=cmd_explain, parser=e)
     return parser
 
 
-def _check_train_args(parser, args) -> None:
+def _check_train_args(args) -> None:
+    parser = args.parser
     needs_dir = args.data in ("mnist", "cifar10")
     if needs_dir and args.data_dir is None:
         parser.error(f"--data {args.data} needs --data-dir DIR, the folder holding its files")
@@ -818,7 +823,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "train":
-        _check_train_args(parser, args)
+        _check_train_args(args)
     try:
         return args.run(args)
     except CLIError as err:
