@@ -1201,10 +1201,6 @@ def _fig_feature_maps() -> Figure:
     return feature_maps(_demo_conv()[1], suptitle="Layer-1 feature maps (ReLU)")
 
 
-def _fig_feature_maps_shared() -> Figure:
-    return feature_maps(_demo_conv()[1], normalize="shared", suptitle="On one shared scale")
-
-
 def _fig_filters() -> Figure:
     return filters(_demo_conv()[0], suptitle="Layer-1 filters")
 
@@ -1226,10 +1222,6 @@ def _fig_projections() -> Figure:
     )
 
 
-def _fig_projections_minmax() -> Figure:
-    return projections(_demo_blobs(4, seed=4), style="minmax", suptitle="Contrast-normalised")
-
-
 def _fig_top_k() -> Figure:
     base = _demo_digit()
     images = np.stack([[np.roll(base, 2 * j - f, axis=1) for j in range(4)] for f in range(3)])
@@ -1238,6 +1230,7 @@ def _fig_top_k() -> Figure:
     return top_k_grid(
         images,
         projections=proj,
+        style="minmax",
         scores=scores,
         row_labels=["#0", "#3", "#6"],
         suptitle="Top activations per feature",
@@ -1263,13 +1256,6 @@ def _fig_attribution_row() -> Figure:
     return attribution_row(_demo_digit(), maps, title="class 7")
 
 
-def _fig_attribution_overlay() -> Figure:
-    grad = _demo_blobs(1, seed=9)[0] * _demo_digit()
-    return attribution_row(
-        _demo_digit(), {"saliency": np.abs(grad), "gradient": grad}, overlay=True
-    )
-
-
 def _fig_attribution_grid() -> Figure:
     images = np.stack([np.roll(_demo_digit(), s, axis=1) for s in (-3, 3)])
     maps = {"saliency": _demo_blobs(2, seed=10, signed=False), "gradient": _demo_blobs(2, seed=11)}
@@ -1287,15 +1273,6 @@ def _fig_learning_curves() -> Figure:
     return learning_curves(h, title="Synthetic run")
 
 
-def _fig_learning_curves_compare() -> Figure:
-    e = np.arange(1, 6)
-    runs = {
-        "plain": {"loss": list(0.9**e), "accuracy": list(1 - 0.5 * 0.9**e)},
-        "batchnorm": {"loss": list(0.7**e), "accuracy": list(1 - 0.5 * 0.7**e)},
-    }
-    return learning_curves(runs)
-
-
 def _fig_confusion() -> Figure:
     rng = np.random.default_rng(12)
     y = np.repeat(np.arange(10), 30)
@@ -1304,32 +1281,18 @@ def _fig_confusion() -> Figure:
     return plot_confusion_matrix(confusion_matrix(y, pred, 10))
 
 
-def _fig_confusion_cifar() -> Figure:
-    from .data import CIFAR10_CLASSES
-
-    rng = np.random.default_rng(13)
-    y = np.repeat(np.arange(10), 20)
-    pred = np.where(rng.random(y.size) < 0.4, rng.integers(0, 10, y.size), y)
-    return plot_confusion_matrix(confusion_matrix(y, pred, 10), CIFAR10_CLASSES, normalize=True)
-
-
 #: Name → zero-argument function drawing a representative figure of each helper.
 FIGURES: dict[str, Callable[[], Figure]] = {
     "image_grid": _fig_image_grid,
     "feature_maps": _fig_feature_maps,
-    "feature_maps_shared": _fig_feature_maps_shared,
     "filters": _fig_filters,
     "filters_rgb": _fig_filters_rgb,
     "filters_deep": _fig_filters_deep,
     "projections": _fig_projections,
-    "projections_minmax": _fig_projections_minmax,
     "top_k_grid": _fig_top_k,
     "heatmap_overlay": _fig_heatmap_overlay,
     "attribution_row": _fig_attribution_row,
-    "attribution_overlay": _fig_attribution_overlay,
     "attribution_grid": _fig_attribution_grid,
     "learning_curves": _fig_learning_curves,
-    "learning_curves_compare": _fig_learning_curves_compare,
     "confusion_matrix": _fig_confusion,
-    "confusion_matrix_cifar": _fig_confusion_cifar,
 }
