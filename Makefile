@@ -53,7 +53,7 @@ check-html: html chromium
 	$(BIN)/python tests/browser_check.py _build/html --chromium "$$(command -v chromium || echo $(CHROMIUM))"
 
 check-repro: html
-	$(BIN)/python tests/repro_check.py --first _build/html --second _build/repro --sphinxopts "$(SPHINXOPTS)"
+	$(BIN)/python tests/repro_check.py --out _build/repro --sphinxopts "$(SPHINXOPTS)"
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
