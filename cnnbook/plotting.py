@@ -650,13 +650,14 @@ def top_k_grid(
     ----------
     images : ndarray, shape (F, k, H, W) or (F, k, C, H, W) with C = 1 or 3
         ``images[f, j]`` is the image with the ``j``-th largest activation of
-        feature ``f`` (e.g. from :func:`cnnbook.deconvnet.top_activations`).
+        feature ``f``: ``x[idx]`` for ``idx, values =
+        cnnbook.deconvnet.top_activations(net, x, layer, k)``.
     projections : ndarray, optional
         Same shape: the deconvnet projection of feature ``f`` for each of those
         images, drawn in a row under the images (``style`` as in
         :func:`projections`).
     scores : ndarray, shape (F, k), optional
-        The activations, printed above the images.
+        The activations (``values`` above), printed above the images.
     row_labels : sequence of str, optional
         One per feature; by default ``"#0"``, ``"#1"``, ...
     style : {"signed", "minmax"}
