@@ -378,8 +378,8 @@ def conv_modes(x, k) -> Figure:
     """Draw the valid, same and full modes of a 2-D cross-correlation side by side.
 
     Each column shows the input with the zeros that mode adds (grey), the
-    kernel's footprint at its first position, and the output with the entry
-    that footprint produces. The outputs are :func:`cnnbook.conv.correlate2d`'s.
+    kernel's footprint at its first position, and the output with the entry that footprint produces. The
+    outputs are :func:`cnnbook.conv.correlate2d`'s.
 
     Parameters
     ----------
@@ -389,14 +389,14 @@ def conv_modes(x, k) -> Figure:
     Returns
     -------
     matplotlib.figure.Figure
-        One axes for the kernel and two per mode (input, output).
+        Two axes per mode: the padded input above, the output below.
 
     Examples
     --------
     >>> import numpy as np
     >>> fig = conv_modes(np.ones((4, 4)), np.ones((3, 3)))
-    >>> len(fig.axes), [ax.get_title() for ax in fig.axes[2::2]]
-    (7, ['valid: 2 × 2', 'same: 4 × 4', 'full: 6 × 6'])
+    >>> len(fig.axes), [ax.get_title() for ax in fig.axes[1::2]]
+    (6, ['valid: 2 × 2', 'same: 4 × 4', 'full: 6 × 6'])
     """
     x = _check_2d(x, "x")
     k = _check_2d(k, "k")
@@ -405,18 +405,11 @@ def conv_modes(x, k) -> Figure:
     pads = {m: _mode_padding(x.shape, k.shape, m) for m in modes}
     outs = {m: correlate2d(x, k, m) for m in modes}
     Hf, Wf = x.shape[0] + 2 * (kh - 1), x.shape[1] + 2 * (kw - 1)
-    cell = 0.34
     Ho = x.shape[0] + kh - 1  # the tallest output, full mode's
-    fig = Figure(figsize=((kw + 3 * Wf) * cell + 1.6, (Hf + Ho) * cell + 1.2))
-    gs = fig.add_gridspec(
-        2, 4, width_ratios=[kw + 1, Wf, Wf, Wf], height_ratios=[Hf, Ho], wspace=0.12, hspace=0.12
-    )
-    ax = fig.add_subplot(gs[0, 0])
-    kface = [[_light(WINDOW_COLOR, 0.45)] * kw for _ in range(kh)]
-    _cells(ax, [[_fmt(v) for v in row] for row in k], facecolors=kface, fontsize=10)
-    ax.set_title("kernel", fontsize=10)
-    _canvas(ax, -0.05, kw + 0.05, -0.05, kh + 0.05)
-    for col, m in enumerate(modes, start=1):
+    cell = 0.28
+    fig = Figure(figsize=(3 * Wf * cell + 0.6, (Hf + Ho) * cell + 1.0))
+    gs = fig.add_gridspec(2, 3, height_ratios=[Hf, Ho], wspace=0.1, hspace=0.14)
+    for col, m in enumerate(modes):
         (pt, pb), (pl, pr) = pads[m]
         xp = np.pad(x, ((pt, pb), (pl, pr)))
         is_pad = np.ones_like(xp, dtype=bool)
@@ -434,7 +427,7 @@ def conv_modes(x, k) -> Figure:
         # Centre the padded input in a full-sized canvas so the columns line up.
         ox, oy = (Wf - xp.shape[1]) / 2, (Hf - xp.shape[0]) / 2
         _cells(ax, [[_fmt(v) for v in row] for row in xp], ox, oy, facecolors=face, fontsize=9)
-        _outline(ax, ox, oy, kw, kh)
+        _outline(ax, ox, oy, kw, kh, lw=2.5)
         pad_text = f"pad {pt}" if pt == pb == pl == pr else f"pad ↑{pt} ↓{pb} ←{pl} →{pr}"
         ax.set_title(f"{m}: input, {pad_text}", fontsize=10)
         _canvas(ax, -0.05, Wf + 0.05, -0.05, Hf + 0.05)
@@ -480,7 +473,7 @@ def multichannel_conv(C_in: int = 3, C_out: int = 2, H: int = 5, K: int = 3) -> 
             raise ValueError(f"{name} must be an int between 1 and {top}, got {v!r}")
     H_out = output_size(H, K)
     tints = ("#D55E00", "#009E73", "#0072B2", "#CC79A7", "#E69F00", "#56B4E9")
-    fig = Figure(figsize=(9.0, 1.6 + 1.9 * C_out))
+    fig = Figure(figsize=(7.2, 1.4 + 1.55 * C_out))
     ax = fig.add_subplot()
     d = 0.45  # offset between stacked channels
     s_in, s_k, s_out = 3.2, 1.3, 2.4
@@ -625,15 +618,15 @@ def edge_maps(image, kernels: dict[str, np.ndarray], *, clip: float = 99.0) -> F
         Name (used as the panel title) to 2-D kernel. Each response is
         ``correlate2d(image, k, "valid")``, what a convolutional layer computes.
     clip : float
-        The colour scale spans ``±`` this percentile of ``|response|`` so that
-        a few strong edges do not wash out the rest; larger values are clipped
-        (the colour bar shows it with pointed ends).
+        All responses share one colour scale, spanning ``±`` this percentile of
+        their absolute values, so that a few strong edges do not wash out the
+        rest; larger values are clipped (the colour bar has pointed ends).
 
     Returns
     -------
     matplotlib.figure.Figure
-        ``1 + len(kernels)`` image axes, one colour bar per response, and an
-        inset showing each kernel's numbers.
+        ``1 + len(kernels)`` image axes, one shared colour bar, and an inset
+        with each kernel's numbers.
 
     Examples
     --------
@@ -646,24 +639,28 @@ def edge_maps(image, kernels: dict[str, np.ndarray], *, clip: float = 99.0) -> F
     image = _check_2d(image, "image")
     if not kernels:
         raise ValueError("kernels must hold at least one kernel, got an empty dict")
+    responses = {
+        name: (k, correlate2d(image, k, "valid"))
+        for name, k in ((name, _check_2d(k, f"kernels[{name!r}]")) for name, k in kernels.items())
+    }
+    lim = float(
+        np.percentile(np.abs(np.concatenate([r.ravel() for _, r in responses.values()])), clip)
+    )
+    lim = lim or 1.0
     n = 1 + len(kernels)
-    fig = Figure(figsize=(3.0 * n, 3.5))
+    fig = Figure(figsize=(2.2 * n + 0.5, 2.9))
     axes = fig.subplots(1, n)
     axes[0].imshow(image, cmap="gray", vmin=0, vmax=1, interpolation="antialiased")
-    axes[0].set_title("input", fontsize=11)
-    for ax, (name, k) in zip(axes[1:], kernels.items(), strict=True):
-        k = _check_2d(k, f"kernels[{name!r}]")
-        resp = correlate2d(image, k, "valid")
-        lim = float(np.percentile(np.abs(resp), clip)) or 1.0
+    axes[0].set_title("input", fontsize=10)
+    for ax, (name, (k, resp)) in zip(axes[1:], responses.items(), strict=True):
         im = ax.imshow(resp, cmap="RdBu_r", vmin=-lim, vmax=lim, interpolation="antialiased")
-        ax.set_title(name, fontsize=11)
-        fig.colorbar(im, ax=ax, shrink=0.8, extend="both", label="response")
+        ax.set_title(name, fontsize=10)
         inset = ax.inset_axes((0.02, 0.02, 0.3, 0.3 * k.shape[0] / k.shape[1]))
         face = [
             [_light("#B2182B" if v > 0 else "#2166AC" if v < 0 else "white", 0.45) for v in row]
             for row in k
         ]
-        _cells(inset, [[_fmt(v) for v in row] for row in k], facecolors=face, fontsize=8)
+        _cells(inset, [[_fmt(v) for v in row] for row in k], facecolors=face, fontsize=7)
         _canvas(inset, 0, k.shape[1], 0, k.shape[0])
     for ax in axes:
         ax.set_xticks([])
@@ -671,7 +668,9 @@ def edge_maps(image, kernels: dict[str, np.ndarray], *, clip: float = 99.0) -> F
         for spine in ax.spines.values():
             spine.set_visible(True)
             spine.set_color("0.6")
-    fig.subplots_adjust(left=0.01, right=0.97, top=0.92, bottom=0.02, wspace=0.12)
+    fig.subplots_adjust(left=0.01, right=0.88, top=0.9, bottom=0.02, wspace=0.06)
+    cax = fig.add_axes((0.9, 0.12, 0.02, 0.7))
+    fig.colorbar(im, cax=cax, extend="both", label="response")
     return fig
 
 
@@ -934,8 +933,13 @@ def receptive_field_region(
     names = [n.replace("\n", " ") for n in _layer_names([layers[i - 1] for i in keep])]
     rows, cols = receptive_field(layers, 0), receptive_field(layers, 1)
     n_panels = len(keep) + bool(corner)
-    fig = Figure(figsize=(1.95 * n_panels + 0.3, 2.75))
-    axes = fig.subplots(1, n_panels, squeeze=False)[0]
+    ncols = min(3, n_panels)
+    nrows = -(-n_panels // ncols)
+    fig = Figure(figsize=(2.3 * ncols, 2.75 * nrows))
+    grid = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    for ax in grid[n_panels:]:
+        fig.delaxes(ax)
+    axes = grid[:n_panels]
     color = "#D55E00"
 
     def base(ax):
@@ -946,7 +950,7 @@ def receptive_field_region(
         ax.set_ylim(H - 0.5, -0.5)
         ax.set_xticks([0, W - 1])
         ax.set_yticks([0, H - 1])
-        ax.tick_params(labelsize=8)
+        ax.tick_params(labelsize=9)
         ax.set_aspect("equal")
 
     for ax, name, li in zip(axes, names, keep, strict=False):
@@ -964,7 +968,7 @@ def receptive_field_region(
                 alpha=0.6,
             )
         )
-        ax.set_title(f"after {name}\nunit ({i}, {j}) sees\n{r1 - r0}×{c1 - c0} pixels", fontsize=9)
+        ax.set_title(f"after {name}\nunit ({i}, {j}) sees\n{r1 - r0}×{c1 - c0} pixels", fontsize=10)
     if corner:
         ax = axes[-1]
         base(ax)
@@ -993,14 +997,14 @@ def receptive_field_region(
                 alpha=0.6,
             )
         )
-        ax.text(a_c + 0.2, a_r + 0.2, "padding", fontsize=7, va="top", color="0.3")
+        ax.text(a_c + 0.2, a_r + 0.2, "padding", fontsize=8, va="top", color="0.3")
         ax.set_xlim(min(a_c, 0) - 1.0, W - 0.5)
         ax.set_ylim(H - 0.5, min(a_r, 0) - 1.0)
         ax.set_title(
             f"last layer, unit (0, 0):\n{r1 - r0}×{c1 - c0} inside, {rows[L].size}×{cols[L].size} in all",
             fontsize=9,
         )
-    fig.subplots_adjust(left=0.03, right=0.99, top=0.75, bottom=0.08, wspace=0.35)
+    fig.subplots_adjust(left=0.05, right=0.98, top=0.86, bottom=0.05, wspace=0.35, hspace=0.55)
     return fig
 
 
@@ -1222,7 +1226,7 @@ def mlp_to_cnn(n_in: int = 5, kernel: int = 3) -> Figure:
         )
     n_out = n_in - kernel + 1
     colors = weight_colors(kernel)
-    fig = Figure(figsize=(10.5, 3.6))
+    fig = Figure(figsize=(7.6, 3.0))
     axes = fig.subplots(1, 3)
     dx, top = 1.2, 0.0
     bottom = 3.2
@@ -1390,7 +1394,7 @@ def _check_small_conv(H, K):
 
 def _network_figure(H, K, *, backward: bool):
     """Figure with the network on the left and an axes for the formulas on the right."""
-    fig = Figure(figsize=(9.6, 1.05 * H + 2.2))
+    fig = Figure(figsize=(8.2, 0.95 * H + 2.0))
     gs = fig.add_gridspec(1, 2, width_ratios=[1.0, 1.05], wspace=0.02)
     ax = fig.add_subplot(gs[0])
     x0, x1, y0, y1 = _network_2d(ax, H, K, backward=backward)
@@ -1445,7 +1449,7 @@ def cnn_forward(H: int = 3, K: int = 2) -> Figure:
             terms = " + ".join(
                 _s("w", p, q) + _s("x", i + p, j + q) for p in range(K) for q in range(K)
             )
-            ax.text(0, y, f"{_s('z', i, j)} = {terms}", fontsize=12, va="center")
+            ax.text(0, y, f"{_s('z', i, j)} = {terms}", fontsize=11.5, va="center")
             y += 0.8
     _canvas(ax, -0.2, 9.5, -0.2, max(y, 1.05 * H + 1.5))
     ax.set_anchor("W")
@@ -1483,7 +1487,7 @@ def cnn_backward(H: int = 3, K: int = 2) -> Figure:
     y = 1.6
     for a in range(H):
         for b in range(H):
-            ax.text(0, y, _gradient_formula(a, b, H, K), fontsize=12, va="center")
+            ax.text(0, y, _gradient_formula(a, b, H, K), fontsize=11.5, va="center")
             y += 0.62
     _canvas(ax, -0.2, 9.5, -0.4, y)
     ax.set_anchor("W")

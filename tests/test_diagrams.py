@@ -30,7 +30,7 @@ from cnnbook.gradcheck import numerical_gradient, rel_error
 from cnnbook.layers import Conv2D, Dense, Flatten, Sigmoid
 from cnnbook.losses import mse
 from cnnbook.network import Sequential, book_cnn
-from cnnbook.plotting_style import render, use_book_style
+from cnnbook.plotting_style import use_book_style
 
 
 # ----------------------------------------------------------------------------
@@ -301,9 +301,11 @@ def test_sliding_kernel_refuses_too_many_panels():
 
 
 @pytest.mark.parametrize("name", sorted(FIGURES))
-def test_every_figure_draws_the_same_bytes_twice(name):
+def test_every_registered_figure_draws_a_figure(name):
+    """Each FIGURES entry draws something (tests/test_book.py checks it is reproducible)."""
     use_book_style()
-    first, second = FIGURES[name](), FIGURES[name]()
-    assert isinstance(first, Figure)
-    assert first.axes, f"{name} drew no axes"
-    assert render(first, "png") == render(second, "png"), f"{name} is not deterministic"
+    fig = FIGURES[name]()
+    assert isinstance(fig, Figure)
+    assert fig.axes, f"{name} drew no axes"
+    assert all(ax.get_xlim()[0] != ax.get_xlim()[1] for ax in fig.axes)
+    assert any(ax.patches or ax.images or ax.collections for ax in fig.axes), f"{name} is empty"
