@@ -14,6 +14,9 @@ Two small computations live here too, because the figures are built on them:
   dense matrix with shared entries, and which weights carry the error back to
   one input.
 
+The chapters "Convolution" and "From a multilayer perceptron to a CNN" draw
+all their diagrams with these functions.
+
 Every figure function returns a :class:`matplotlib.figure.Figure` built with the
 object API (no pyplot state), draws the same pixels every time it is called,
 and labels what it draws. ``FIGURES`` maps a name to a zero-argument function
