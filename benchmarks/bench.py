@@ -62,6 +62,35 @@ def conv_flops(x_shape, c_out, k, pad) -> float:
     return 3 * 2.0 * N * c_out * H_out * W_out * C * k * k
 
 
+def time_shape(rng, shape, c_out, k, pad, repeats_fast, repeats_slow) -> dict:
+    """Median forward+backward times of the three implementations on one layer shape."""
+    x = rng.standard_normal(shape)
+    W = rng.standard_normal((c_out, shape[1], k, k)) * 0.1
+    b = rng.standard_normal(c_out)
+    dy = rng.standard_normal(conv.conv2d_forward(x, W, b, 1, pad).shape)
+    ws: dict = {}  # the layer's reusable scratch buffers, as Conv2D keeps them
+
+    def fast():
+        _, cols = conv.conv2d_forward(x, W, b, 1, pad, return_cols=True, workspace=ws)
+        conv.conv2d_backward(dy, x, W, 1, pad, cols=cols, workspace=ws)
+
+    def scipy_ref():
+        conv.conv2d_forward_scipy(x, W, b, 1, pad)
+        conv.conv2d_backward_scipy(dy, x, W, 1, pad)
+
+    def loops():
+        conv.conv2d_forward_loops(x, W, b, 1, pad)
+        conv.conv2d_backward_loops(dy, x, W, 1, pad)
+
+    t_fast = median_time(fast, repeats_fast, warmup=2)
+    return dict(
+        fast=t_fast,
+        scipy=median_time(scipy_ref, repeats_slow, warmup=0),
+        loops=median_time(loops, repeats_slow, warmup=0),
+        gflops=conv_flops(shape, c_out, k, pad) / t_fast / 1e9,
+    )
+
+
 def bench_conv(repeats_fast: int, repeats_slow: int) -> list[dict]:
     rng = np.random.default_rng(0)
     peak = matmul_gflops()
@@ -74,42 +103,13 @@ def bench_conv(repeats_fast: int, repeats_slow: int) -> list[dict]:
     print("-" * len(header))
     rows = []
     for name, shape, c_out, k, pad in SHAPES:
-        x = rng.standard_normal(shape)
-        W = rng.standard_normal((c_out, shape[1], k, k)) * 0.1
-        b = rng.standard_normal(c_out)
-        z = conv.conv2d_forward(x, W, b, 1, pad)
-        dy = rng.standard_normal(z.shape)
-        ws: dict = {}  # the layer's reusable scratch buffers
-
-        def fast():
-            _, cols = conv.conv2d_forward(x, W, b, 1, pad, return_cols=True, workspace=ws)
-            conv.conv2d_backward(dy, x, W, 1, pad, cols=cols, workspace=ws)
-
-        def scipy_ref():
-            conv.conv2d_forward_scipy(x, W, b, 1, pad)
-            conv.conv2d_backward_scipy(dy, x, W, 1, pad)
-
-        def loops():
-            conv.conv2d_forward_loops(x, W, b, 1, pad)
-            conv.conv2d_backward_loops(dy, x, W, 1, pad)
-
-        t_fast = median_time(fast, repeats_fast, warmup=2)
-        t_scipy = median_time(scipy_ref, repeats_slow, warmup=0)
-        t_loops = median_time(loops, repeats_slow, warmup=0)
-        gflops = conv_flops(shape, c_out, k, pad) / t_fast / 1e9
-        row = dict(
-            name=name,
-            fast=t_fast,
-            scipy=t_scipy,
-            loops=t_loops,
-            gflops=gflops,
-            fraction=gflops / peak,
-        )
+        row = time_shape(rng, shape, c_out, k, pad, repeats_fast, repeats_slow)
+        row.update(name=name, fraction=row["gflops"] / peak)
         rows.append(row)
         print(
-            f"{name:<12} {str(shape):<17} {t_loops * 1e3:7.1f}ms {t_scipy * 1e3:7.1f}ms "
-            f"{t_fast * 1e3:7.2f}ms {t_scipy / t_fast:9.1f}× {t_loops / t_fast:9.1f}× "
-            f"{gflops:8.2f} {gflops / peak:8.1%}"
+            f"{name:<12} {shape!s:<17} {row['loops'] * 1e3:7.1f}ms {row['scipy'] * 1e3:7.1f}ms "
+            f"{row['fast'] * 1e3:7.2f}ms {row['scipy'] / row['fast']:9.1f}× "
+            f"{row['loops'] / row['fast']:9.1f}× {row['gflops']:8.2f} {row['fraction']:8.1%}"
         )
     return rows
 
@@ -119,10 +119,19 @@ def bench_epoch(epochs: int) -> float:
     net = book_cnn(dtype=np.float32)
     opt = Adam(net.parameters(), lr=1e-3)
     # A short warm-up on a few batches: first-touch allocations, BLAS threads.
-    net.fit(data.x_train[:256], data.y_train[:256], epochs=1, batch_size=32, optimizer=opt, verbose=False)
+    net.fit(
+        data.x_train[:256],
+        data.y_train[:256],
+        epochs=1,
+        batch_size=32,
+        optimizer=opt,
+        verbose=False,
+    )
     times = []
     for _ in range(epochs):
-        h = net.fit(data.x_train, data.y_train, epochs=1, batch_size=32, optimizer=opt, verbose=False)
+        h = net.fit(
+            data.x_train, data.y_train, epochs=1, batch_size=32, optimizer=opt, verbose=False
+        )
         times.append(h["time"][0])
     return statistics.median(times)
 
