@@ -143,6 +143,39 @@ nb_merge_streams = True
 nb_ipywidgets_js = {}
 nb_kernel_rgx_aliases = {"python3.*": "python3"}
 
+
+def _join_stream_chunks(coalesce):
+    """Wrap myst-nb's ``coalesce_streams`` so that merged output is deterministic.
+
+    The kernel sends a cell's printed text in chunks, split wherever its
+    output buffer happened to be flushed, sometimes in the middle of a line.
+    myst-nb strips each chunk and adds a newline before joining them, so a
+    split mid-line becomes a spurious blank line, in some builds and not
+    others. Joining the chunks of each stream exactly first leaves one chunk
+    per stream, which myst-nb then handles as before.
+    """
+
+    def coalesce_joined(outputs):
+        joined, first = [], {}
+        for out in outputs or []:
+            if out.get("output_type") == "stream":
+                if out["name"] in first:
+                    first[out["name"]]["text"] += out["text"]
+                    continue
+                out = type(out)(out)  # copy: the notebook's own outputs stay as they were
+                first[out["name"]] = out
+            joined.append(out)
+        return coalesce(joined)
+
+    return coalesce_joined
+
+
+import myst_nb.core.render as _nb_render  # noqa: E402
+
+if not getattr(_nb_render.coalesce_streams, "__wrapped_by_cnnbook__", False):
+    _nb_render.coalesce_streams = _join_stream_chunks(_nb_render.coalesce_streams)
+    _nb_render.coalesce_streams.__wrapped_by_cnnbook__ = True
+
 # -- Bibliography ------------------------------------------------------------
 bibtex_bibfiles = ["docs/references.bib"]  # relative to this file
 bibtex_reference_style = "author_year"

@@ -18,6 +18,13 @@ embed them differing. Exits non-zero, naming the images and pages, if anything
 differs. (Both builds are clean because Sphinx's incremental builds differ
 from clean ones in details unrelated to the book, such as cache-busting
 query strings.)
+
+Content that is *meant* to change from build to build, such as timings
+measured when the page is built, is declared by the chapter with the class
+``measured``: a ``{container} measured`` block, a code cell tagged
+``measured`` (myst-nb renders its tags as ``tag_measured``), or an inline
+``[...]{.measured}`` span. Those elements, and the images inside them, are
+left out of the comparison; everything else must match.
 """
 
 from __future__ import annotations
@@ -34,6 +41,28 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPARED = ("*.html", "_images/*", "searchindex.js")
+# Elements whose content may differ between builds (see the module docstring).
+MEASURED = ".measured, .tag_measured"
+
+
+def masked(html: str) -> tuple[str, set[str]]:
+    """The page with every measured element emptied, and the images those held."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    images = set()
+    for el in soup.select(MEASURED):
+        images.update(Path(img.get("src", "")).name for img in el.find_all("img"))
+        el.clear()
+        el.append("[measured at build time]")
+    return str(soup), images
+
+
+def measured_images(site: Path) -> set[str]:
+    images: set[str] = set()
+    for page in site.glob("*.html"):
+        images |= masked(page.read_text(encoding="utf-8"))[1]
+    return {f"_images/{name}" for name in images}
 
 
 def digest(p: Path) -> str:
@@ -93,6 +122,9 @@ def sphinx_build(sphinxopts: str, mode: str, work: Path) -> tuple[float, str | N
 
 def compare(first: Path, second: Path) -> tuple[int, list[str]]:
     a, b = files(first), files(second)
+    skip = measured_images(first) | measured_images(second)
+    a = {k: v for k, v in a.items() if k not in skip}
+    b = {k: v for k, v in b.items() if k not in skip}
     problems = []
     for rel in sorted(a.keys() - b.keys()):
         used = ", ".join(pages_using(first, rel)) if rel.startswith("_images/") else ""
@@ -101,6 +133,11 @@ def compare(first: Path, second: Path) -> tuple[int, list[str]]:
         used = ", ".join(pages_using(second, rel)) if rel.startswith("_images/") else ""
         problems.append(f"{rel}: only in build b" + (f" (used by {used})" if used else ""))
     for rel in sorted(a.keys() & b.keys()):
+        if a[rel] != b[rel] and rel.endswith(".html"):
+            ma = masked((first / rel).read_text(encoding="utf-8"))[0]
+            mb = masked((second / rel).read_text(encoding="utf-8"))[0]
+            if ma == mb:
+                continue  # differs only inside elements declared as measured
         if a[rel] != b[rel]:
             detail = (
                 ""
@@ -136,7 +173,10 @@ def main(argv: list[str] | None = None) -> int:
         builds[name] = out / name / "html"
 
     n, problems = compare(builds["a"], builds["b"])
-    print(f"repro check: compared {n} files ({', '.join(COMPARED)})")
+    print(
+        f"repro check: compared {n} files ({', '.join(COMPARED)}; "
+        f"elements of class 'measured' and their images left out)"
+    )
     if problems:
         print("\nrepro check FAILED: the book is not reproducible")
         for p in problems:
