@@ -33,9 +33,9 @@ PACKAGE = ROOT / "cnnbook"
 #     FIGURES: dict[str, Callable[[], matplotlib.figure.Figure]]
 # mapping a name to a zero-argument function that draws a representative figure.
 FIGURE_MODULES = ("cnnbook.diagrams", "cnnbook.plotting")
-# While the book is being written a figure module may not exist yet; its test
-# then skips, saying so. Set to False once every module above has landed.
-ALLOW_MISSING_FIGURE_MODULES = True
+# Both modules exist, so a missing one (or one without FIGURES) fails the tests.
+# (While the book was being written this was True, and a missing module skipped.)
+ALLOW_MISSING_FIGURE_MODULES = False
 FORMATS = ("png", "svg")
 # sha256 of each render made by test_figure_is_reproducible, reused by the
 # cross-process test so that each figure is drawn three times, not four.
