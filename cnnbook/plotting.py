@@ -799,11 +799,11 @@ def heatmap_overlay(
     return fig
 
 
-def _attribution_panel(a: np.ndarray, cmap: str | None) -> _Panel:
+def _attribution_panel(a: np.ndarray, cmap: str | None, signed: bool | None = None) -> _Panel:
     if a.ndim == 3:  # an RGB gradient: mid-grey is zero
         (panel,), _ = _scale([a], signed=True, normalize="each", cmap=None)
         return panel
-    return _heat_panel(a, None, cmap)
+    return _heat_panel(a, signed, cmap)
 
 
 def attribution_row(
@@ -888,6 +888,7 @@ def attribution_grid(
     *,
     row_labels: Sequence[str] | None = None,
     cmaps: Mapping[str, str] | None = None,
+    signed: Mapping[str, bool] | None = None,
     suptitle: str | None = None,
 ) -> Figure:
     """Compare attribution methods on several images: rows = images, columns = methods.
@@ -906,6 +907,11 @@ def attribution_grid(
         One per image, e.g. the true class.
     cmaps : dict of str to str, optional
         Colormap per method name.
+    signed : dict of str to bool, optional
+        Whether a method's maps are signed, per method name. By default each
+        panel is signed if it has a negative value; say True for a method whose
+        maps can take both signs (an occlusion map, a gradient), so that every
+        panel of its column is diverging, even one that happens to be >= 0.
     suptitle : str, optional
 
     Returns
@@ -919,6 +925,13 @@ def attribution_grid(
     ...                        row_labels=["7", "1"])
     >>> len(fig.axes), [ax.get_title() for ax in fig.axes[:2]], fig.axes[2].get_ylabel()
     (4, ['input', 'saliency'], '1')
+
+    A column declared signed is diverging in every row, the non-negative one too:
+
+    >>> drops = np.array([[[0., 2.]], [[-1., 4.]]])
+    >>> fig = attribution_grid(np.zeros((2, 1, 2)), {"occlusion": drops}, signed={"occlusion": True})
+    >>> [[float(v) for v in fig.axes[k].images[0].get_clim()] for k in (1, 3)]
+    [[-2.0, 2.0], [-4.0, 4.0]]
     """
     pictures = _as_images(images, "images")
     n = len(pictures)
@@ -927,6 +940,7 @@ def attribution_grid(
     if row_labels is not None and len(row_labels) != n:
         raise ValueError(f"row_labels must have one entry per image ({n}), got {len(row_labels)}")
     cmaps = dict(cmaps or {})
+    signed = dict(signed or {})
     columns = {}
     for name, m in maps.items():
         arrays = _as_images(m, f"maps[{name!r}]")
@@ -937,7 +951,7 @@ def attribution_grid(
     for i, pic in enumerate(pictures):
         cells[(i, 0)] = _picture(pic)
         for j, (name, arrays) in enumerate(columns.items(), start=1):
-            cells[(i, j)] = _attribution_panel(arrays[i], cmaps.get(name))
+            cells[(i, j)] = _attribution_panel(arrays[i], cmaps.get(name), signed.get(name))
             titles[(0, j)] = name
     labels = dict(enumerate(row_labels)) if row_labels is not None else None
     return _grid_figure(
