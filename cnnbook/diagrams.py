@@ -91,6 +91,7 @@ PALETTE: tuple[str, ...] = (
 )
 PAD_COLOR = "0.86"  # zero padding
 WINDOW_COLOR = "#E69F00"  # the kernel's footprint
+PAGE_WIDTH = 6.8  # inches: the book's content column at the figures' 100 dpi
 HIGHLIGHT_COLOR = "#D55E00"
 
 
@@ -322,15 +323,30 @@ def sliding_kernel(x, k, *, stride=1, padding=0, show_weights: bool = True) -> F
     kh, kw = k.shape
     is_pad = np.ones_like(xp, dtype=bool)
     is_pad[ph : ph + x.shape[0], pw : pw + x.shape[1]] = False
-    cell = 0.36  # inches per cell
-    panel_w, panel_h = max(Wp * cell, 1.9), Hp * cell + 0.45
-    side_w = max(kw, W_out) * cell + 0.5
-    fig = Figure(
-        figsize=(panel_w * W_out + side_w, max(panel_h * H_out, (kh + H_out + 3) * cell) + 0.35)
-    )
+    # The largest cell (inches) at which the figure fits the page's column;
+    # the fonts stay fixed, so the figure is never shrunk on the page.
+    for cell in (0.5, 0.45, 0.4, 0.36, 0.32, 0.29, 0.26, 0.24, 0.22):
+        panel_w = max(Wp * cell, 1.5)
+        side_w = max(kw, W_out) * cell + 0.3
+        if (panel_w + 0.15) * W_out + side_w <= PAGE_WIDTH:
+            break
+    title_h, suptitle_h = 0.32, 0.62
+    panel_h = Hp * cell + title_h
+    height = max(panel_h * H_out, (kh + H_out + 3) * cell) + suptitle_h
+    width = (panel_w + 0.15) * W_out + side_w
+    fig = Figure(figsize=(width, height))
     gs = fig.add_gridspec(
-        H_out, W_out + 1, width_ratios=[panel_w] * W_out + [side_w], wspace=0.08, hspace=0.25
+        H_out,
+        W_out + 1,
+        width_ratios=[panel_w] * W_out + [side_w],
+        left=0.01,
+        right=0.99,
+        bottom=0.01,
+        top=1 - suptitle_h / height,
+        wspace=0.15 / panel_w,
+        hspace=title_h / (Hp * cell),
     )
+    num_size = 11 if cell >= 0.4 else (10 if cell >= 0.3 else 9)
     labels = [[_fmt(v) for v in row] for row in xp]
     for i in range(H_out):
         for j in range(W_out):
@@ -345,7 +361,7 @@ def sliding_kernel(x, k, *, stride=1, padding=0, show_weights: bool = True) -> F
                 ]
                 for r in range(Hp)
             ]
-            _cells(ax, labels, facecolors=face, fontsize=10)
+            _cells(ax, labels, facecolors=face, fontsize=num_size)
             _outline(ax, c0, r0, kw, kh)
             if show_weights:
                 for p in range(kh):
@@ -353,26 +369,28 @@ def sliding_kernel(x, k, *, stride=1, padding=0, show_weights: bool = True) -> F
                         ax.text(
                             c0 + q + 0.96,
                             r0 + p + 0.96,
-                            f"×{_fmt(k[p, q])}",
+                            f"×{_fmt(k[p, q])}".replace("-", "−"),
                             ha="right",
                             va="bottom",
-                            fontsize=7.5,
+                            fontsize=8.5,
                             color="#7a3d00",
                         )
             ax.set_title(f"output ({i}, {j}) = {_fmt(z[i, j])}", fontsize=10)
             _canvas(ax, -0.05, Wp + 0.05, -0.05, Hp + 0.05)
     ax = fig.add_subplot(gs[:, -1])
     kface = [[_light(WINDOW_COLOR, 0.45)] * kw for _ in range(kh)]
-    _cells(ax, [[_fmt(v) for v in row] for row in k], 0, 1, facecolors=kface, fontsize=10)
+    _cells(ax, [[_fmt(v) for v in row] for row in k], 0, 1, facecolors=kface, fontsize=num_size)
     ax.text(0, 0.8, "kernel", fontsize=10, va="bottom")
     y_out = kh + 2.6
-    _cells(ax, [[_fmt(v) for v in row] for row in z], 0, y_out, fontsize=10)
+    _cells(ax, [[_fmt(v) for v in row] for row in z], 0, y_out, fontsize=num_size)
     ax.text(0, y_out - 0.2, "output", fontsize=10, va="bottom")
     _canvas(ax, -0.2, max(kw, W_out) + 0.2, -0.3, y_out + H_out + 0.3)
     fig.suptitle(
         f"input {x.shape[0]}×{x.shape[1]}, kernel {kh}×{kw}, stride {sh}, padding {ph}"
         f" → output {H_out}×{W_out}",
         fontsize=11,
+        y=1 - 0.04 / height,
+        va="top",
     )
     return fig
 
@@ -409,9 +427,20 @@ def conv_modes(x, k) -> Figure:
     outs = {m: correlate2d(x, k, m) for m in modes}
     Hf, Wf = x.shape[0] + 2 * (kh - 1), x.shape[1] + 2 * (kw - 1)
     Ho = x.shape[0] + kh - 1  # the tallest output, full mode's
-    cell = 0.28
-    fig = Figure(figsize=(3 * Wf * cell + 0.6, (Hf + Ho) * cell + 1.0))
-    gs = fig.add_gridspec(2, 3, height_ratios=[Hf, Ho], wspace=0.1, hspace=0.14)
+    cell = min(0.32, (PAGE_WIDTH - 0.6) / (3 * Wf))  # inches: fill the page's column
+    height = (Hf + Ho) * cell + 1.0
+    fig = Figure(figsize=(3 * Wf * cell + 0.6, height))
+    gs = fig.add_gridspec(
+        2,
+        3,
+        height_ratios=[Hf, Ho],
+        left=0.01,
+        right=0.99,
+        bottom=0.01,
+        top=1 - 0.3 / height,
+        wspace=0.1,
+        hspace=0.5 / (0.5 * (Hf + Ho) * cell),
+    )
     for col, m in enumerate(modes):
         (pt, pb), (pl, pr) = pads[m]
         xp = np.pad(x, ((pt, pb), (pl, pr)))
@@ -429,7 +458,7 @@ def conv_modes(x, k) -> Figure:
         ax = fig.add_subplot(gs[0, col])
         # Centre the padded input in a full-sized canvas so the columns line up.
         ox, oy = (Wf - xp.shape[1]) / 2, (Hf - xp.shape[0]) / 2
-        _cells(ax, [[_fmt(v) for v in row] for row in xp], ox, oy, facecolors=face, fontsize=9)
+        _cells(ax, [[_fmt(v) for v in row] for row in xp], ox, oy, facecolors=face, fontsize=10)
         _outline(ax, ox, oy, kw, kh, lw=2.5)
         pad_text = f"pad {pt}" if pt == pb == pl == pr else f"pad ↑{pt} ↓{pb} ←{pl} →{pr}"
         ax.set_title(f"{m}: input, {pad_text}", fontsize=10)
@@ -441,7 +470,7 @@ def conv_modes(x, k) -> Figure:
             for r in range(z.shape[0])
         ]
         ox, oy = (Wf - z.shape[1]) / 2, 0
-        _cells(ax, [[_fmt(v) for v in row] for row in z], ox, oy, facecolors=face, fontsize=9)
+        _cells(ax, [[_fmt(v) for v in row] for row in z], ox, oy, facecolors=face, fontsize=10)
         ax.set_title(f"{m}: {z.shape[0]} × {z.shape[1]}", fontsize=10)
         _canvas(ax, -0.05, Wf + 0.05, -0.05, Ho + 0.05)
     return fig
