@@ -116,6 +116,7 @@ numfig_secnum_depth = 0
 math_eqref_format = "({number})"
 myst_enable_extensions = [
     "amsmath",
+    "attrs_inline",  # [text]{.measured} marks a number measured at build time
     "colon_fence",
     "deflist",
     "dollarmath",
