@@ -12,9 +12,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SPHINXOPTS ?= -W --keep-going -n
-# BLAS threads: the machine has 2 cores; one thread per core is fastest.
-export OMP_NUM_THREADS ?= 2
-export OPENBLAS_NUM_THREADS ?= 2
+# One BLAS thread: on these 2-core machines a second BLAS thread does not speed up
+# even a 2000×2000 product, and it stalls badly whenever another process holds a
+# core. The second core goes to cnnbook's memory-bound copies (CNNBOOK_THREADS).
+export OMP_NUM_THREADS ?= 1
+export OPENBLAS_NUM_THREADS ?= 1
 export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
