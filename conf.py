@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import shutil
 import sys
 from pathlib import Path
@@ -244,40 +243,6 @@ def _offer_ipynb(app, pagename, templatename, context, doctree):
     context["ipynb_source"] = f"{pagename}.ipynb"
 
 
-def _drop_unwritten_chapters(app, docname, source):
-    """Leave chapters that do not exist yet out of the index's table of contents.
-
-    ``docs/index.md`` lists every chapter of the book, in order, explicitly.
-    While the book is being written some of those files do not exist yet, and
-    Sphinx would warn (so fail) about each. An entry is dropped only if its
-    file is missing; a chapter file that exists but is not listed still fails
-    the build ("document isn't included in any toctree").
-    """
-    if docname != root_doc:
-        return
-    srcdir = Path(app.srcdir)
-    out, in_toctree, missing = [], False, []
-    for line in source[0].splitlines(keepends=True):
-        stripped = line.strip()
-        if stripped.startswith("```{toctree}"):
-            in_toctree = True
-        elif in_toctree and stripped.startswith("```"):
-            in_toctree = False
-        elif (
-            in_toctree
-            and stripped
-            and not stripped.startswith(":")
-            and re.fullmatch(r"[\w/-]+", stripped)
-            and not any((srcdir / f"{stripped}{suffix}").is_file() for suffix in source_suffix)
-        ):
-            missing.append(stripped)
-            continue
-        out.append(line)
-    if missing:
-        logger.info(f"[cnnbook] chapters not written yet, left out of the contents: {missing}")
-    source[0] = "".join(out)
-
-
 def _forget_failed_build(app, exc):
     """After a build with warnings or errors, make the next build start afresh.
 
@@ -292,7 +257,6 @@ def _forget_failed_build(app, exc):
 
 
 def setup(app):
-    app.connect("source-read", _drop_unwritten_chapters)
     app.connect("html-page-context", _offer_ipynb, priority=400)
     app.connect("build-finished", _forget_failed_build)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
