@@ -15,10 +15,6 @@ import shutil
 import sys
 from pathlib import Path
 
-from sphinx.util import logging
-
-logger = logging.getLogger("cnnbook")
-
 ROOT = Path(__file__).resolve().parent
 PACKAGE = ROOT / "cnnbook"
 sys.path.insert(0, str(ROOT))  # autodoc imports the working tree's cnnbook
