@@ -143,8 +143,12 @@ def main(argv=None) -> int:
     parser.add_argument("--epochs", type=int, default=3, help="epochs to time (median)")
     args = parser.parse_args(argv)
 
-    threads = os.environ.get("OPENBLAS_NUM_THREADS", "default")
-    print(f"cnnbook benchmarks: {os.cpu_count()} CPUs, OPENBLAS_NUM_THREADS={threads}\n")
+    blas = os.environ.get("OPENBLAS_NUM_THREADS", "default")
+    copies = os.environ.get("CNNBOOK_THREADS", "1")
+    print(
+        f"cnnbook benchmarks: {os.cpu_count()} CPUs, "
+        f"OPENBLAS_NUM_THREADS={blas}, CNNBOOK_THREADS={copies}\n"
+    )
     rows = bench_conv(args.repeats, args.slow_repeats)
     t_epoch = bench_epoch(args.epochs)
     print(f"\none epoch of the book's CNN on 4,000 MNIST images, float32: {t_epoch:.2f} s")
