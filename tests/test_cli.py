@@ -26,8 +26,8 @@ import pytest
 from PIL import Image, ImageDraw
 
 from cnnbook.cli import ProgressBar, load_image, load_weights, main, save_weights
-from cnnbook.data import CIFAR10_CLASSES, load_digits_8x8, load_mnist_sample
-from cnnbook.network import book_cnn
+from cnnbook.data import CIFAR10_CLASSES, Dataset, load_digits_8x8, load_mnist_sample
+from cnnbook.network import book_cnn, train_book_cnn
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 EXPLAIN_FIGURES = [
@@ -157,6 +157,30 @@ def test_train_is_reproducible_and_batchnorm_recorded(tmp_path, capsys):
     assert any("running_mean" in key for key in a.state_dict())
 
 
+@pytest.mark.slow
+def test_book_recipe_trains_the_books_network_bit_for_bit(tmp_path, capsys):
+    """``--book-recipe`` (decaying learning rate included) matches ``train_book_cnn``."""
+    out_path = tmp_path / "book.npz"
+    code, _, err = run(
+        capsys, "train", "--book-recipe", "--epochs", "3", "--limit", "256",
+        "--out", out_path,
+    )  # fmt: skip
+    assert code == 0
+    assert "learning rate 0.002 × 0.85 per epoch" in err
+    cli_net, meta = load_weights(out_path)
+    assert (meta["lr"], meta["lr_decay"], meta["batch_size"]) == (0.002, 0.85, 32)
+
+    d = load_mnist_sample(np.float32)
+    small = Dataset(d.x_train[:256], d.y_train[:256], d.x_test[:256], d.y_test[:256], d.classes)
+    book_net, _ = train_book_cnn(small, epochs=3)
+    constant_net, _ = train_book_cnn(small, epochs=3, lr_decay=1.0)
+    book, constant = book_net.state_dict(), constant_net.state_dict()
+    for key, value in cli_net.state_dict().items():
+        np.testing.assert_array_equal(value, book[key], err_msg=key)
+    # The decay matters: without it the same three epochs end somewhere else.
+    assert not np.array_equal(book["0.W"], constant["0.W"])
+
+
 def idx(images: np.ndarray) -> bytes:
     n, rows, cols = images.shape
     return struct.pack(">IIII", 0x803, n, rows, cols) + images.astype(np.uint8).tobytes()
@@ -221,6 +245,9 @@ def test_train_on_cifar10_binary_files(tmp_path, capsys):
         (["--lr", "-1"], "expected a positive number"),
         (["--data", "imagenet"], "invalid choice: 'imagenet'"),
         (["--momentum", "1.5"], r"\[0, 1\)"),
+        (["--lr-decay", "0"], r"expected a number in \(0, 1\], got '0'"),
+        (["--lr-decay", "1.2"], r"\(0, 1\]"),
+        (["--book-recipe", "--optimizer", "sgd"], "--book-recipe trains with Adam"),
     ],
 )
 def test_train_usage_errors_exit_2(argv, message, capsys):

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from cnnbook.data import load_mnist_sample
+from cnnbook.data import Dataset, load_mnist_sample
 from cnnbook.network import BOOK_RECIPE, book_cnn, train_book_cnn
 
 
@@ -57,3 +57,23 @@ def test_training_is_deterministic(data):
 def test_recipe_rejects_unknown_keys():
     with pytest.raises(TypeError, match="unknown recipe keys"):
         train_book_cnn(epoch=3)
+
+
+def test_cache_keeps_current_files_and_drops_stale_ones(data, tmp_path):
+    """A new entry deletes files of older package versions, not its siblings'."""
+    small = Dataset(
+        data.x_train[:64], data.y_train[:64], data.x_test[:32], data.y_test[:32], data.classes
+    )
+    stale = tmp_path / "book_cnn-000000000000-0123456789abcdef.npz"
+    stale.write_bytes(b"written by an older version")
+    other = tmp_path / "notes.txt"
+    other.write_text("not a cached network")
+
+    train_book_cnn(small, cache_dir=tmp_path, epochs=1)
+    train_book_cnn(small, cache_dir=tmp_path, epochs=1, batchnorm=True)
+
+    assert not stale.exists()
+    assert other.exists()
+    networks = sorted(p.name for p in tmp_path.glob("book_cnn-*.npz") if ".history" not in p.name)
+    assert len(networks) == 2, networks  # the plain and the BatchNorm network both stay
+    assert len({name.split("-")[1] for name in networks}) == 1
