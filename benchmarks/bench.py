@@ -9,6 +9,13 @@ Machines are noisy, so every target is a *ratio* measured within one run:
   under 2 s on 2 cores).
 
 Each timing is the median of several repeats; the slow references get fewer.
+
+The column "copy" is the time of one plain memory copy (``np.copyto``) of an
+array as large as the unfolded input ``cols`` of im2col. The fast path writes
+that matrix, reads it in two matrix products, writes its gradient ``dcols``
+and folds it back, so on the thin layers, where the matrix products are
+cheap, a few of these copies are most of its time: it shows how much of the
+fast path is bound by memory rather than by arithmetic on this machine.
 """
 
 from __future__ import annotations
@@ -83,8 +90,12 @@ def time_shape(rng, shape, c_out, k, pad, repeats_fast, repeats_slow) -> dict:
         conv.conv2d_backward_loops(dy, x, W, 1, pad)
 
     t_fast = median_time(fast, repeats_fast, warmup=2)
+    N, C, H, Wd = shape
+    cols = np.ones((C * k * k, N * (H + 2 * pad - k + 1) * (Wd + 2 * pad - k + 1)))
+    target = np.empty_like(cols)
     return dict(
         fast=t_fast,
+        copy=median_time(lambda: np.copyto(target, cols), repeats_fast, warmup=2),
         scipy=median_time(scipy_ref, repeats_slow, warmup=0),
         loops=median_time(loops, repeats_slow, warmup=0),
         gflops=conv_flops(shape, c_out, k, pad) / t_fast / 1e9,
@@ -97,7 +108,7 @@ def bench_conv(repeats_fast: int, repeats_slow: int) -> list[dict]:
     print(f"numpy float64 matmul (2000×2000): {peak:.1f} GFLOP/s\n")
     header = (
         f"{'layer':<12} {'input':<17} {'loops':>9} {'scipy':>9} {'fast':>9} "
-        f"{'scipy/fast':>10} {'loops/fast':>10} {'GFLOP/s':>8} {'of matmul':>9}"
+        f"{'scipy/fast':>10} {'loops/fast':>10} {'GFLOP/s':>8} {'of matmul':>9} {'copy':>8}"
     )
     print(header)
     print("-" * len(header))
@@ -109,7 +120,8 @@ def bench_conv(repeats_fast: int, repeats_slow: int) -> list[dict]:
         print(
             f"{name:<12} {shape!s:<17} {row['loops'] * 1e3:7.1f}ms {row['scipy'] * 1e3:7.1f}ms "
             f"{row['fast'] * 1e3:7.2f}ms {row['scipy'] / row['fast']:9.1f}× "
-            f"{row['loops'] / row['fast']:9.1f}× {row['gflops']:8.2f} {row['fraction']:8.1%}"
+            f"{row['loops'] / row['fast']:9.1f}× {row['gflops']:8.2f} {row['fraction']:8.1%} "
+            f"{row['copy'] * 1e3:6.2f}ms"
         )
     return rows
 

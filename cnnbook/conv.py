@@ -194,7 +194,7 @@ def convolve2d(x: np.ndarray, k: np.ndarray, mode: str = "valid") -> np.ndarray:
 
     Notes
     -----
-    .. math:: x * k = x \\star \\operatorname{rot180}(k)
+    .. math:: x * k = x \\star \\mathrm{rot180}(k)
 
     See Also
     --------
@@ -386,7 +386,7 @@ def _pad(x, ph, pw):
 # 1. The loop reference: the defining sums, written out
 # ----------------------------------------------------------------------------
 def conv2d_forward_loops(x, W, b=None, stride=1, padding=0):
-    """Batched cross-correlation by explicit loops over output positions (reference).
+    """Batched cross-correlation by loops over output positions.
 
     Parameters
     ----------
@@ -418,22 +418,25 @@ def conv2d_forward_loops(x, W, b=None, stride=1, padding=0):
     array([[-4., -4.],
            [-4., -4.]])
     """
-    x, W, b, (sh, sw), (ph, pw), (H_out, W_out) = _check_conv_args(x, W, b, stride, padding)
+    geometry = _check_conv_args(x, W, b, stride, padding)
+    x, W, b, (sh, sw), (ph, pw), (H_out, W_out) = geometry
     N = x.shape[0]
     C_out, _, kh, kw = W.shape
     xp = _pad(x, ph, pw)
     z = np.zeros((N, C_out, H_out, W_out), dtype=np.result_type(x, W))
+    taps = ([1, 2, 3], [1, 2, 3])  # channel, kernel row, kernel column
     for i in range(H_out):
         for j in range(W_out):
-            window = xp[:, :, i * sh : i * sh + kh, j * sw : j * sw + kw]  # (N, C, K_h, K_w)
-            z[:, :, i, j] = np.tensordot(window, W, axes=([1, 2, 3], [1, 2, 3]))
+            # The window under the kernel, for every image: (N, C, K_h, K_w).
+            window = xp[:, :, i * sh : i * sh + kh, j * sw : j * sw + kw]
+            z[:, :, i, j] = np.tensordot(window, W, axes=taps)
     if b is not None:
         z += b[None, :, None, None]
     return z
 
 
 def conv2d_backward_loops(dy, x, W, stride=1, padding=0):
-    """Gradients of :func:`conv2d_forward_loops` by the same loops, run backwards.
+    """Gradients of the loop reference, by the same loops run backwards.
 
     Each output position ``(i, j)`` received a window of the padded input times
     ``W``; its gradient ``dy[:, :, i, j]`` flows back to exactly that window
@@ -466,7 +469,8 @@ def conv2d_backward_loops(dy, x, W, stride=1, padding=0):
            [7., 8.]]), array([[1., 2.],
            [3., 4.]]), array([1.]))
     """
-    x, W, _, (sh, sw), (ph, pw), (H_out, W_out) = _check_conv_args(x, W, None, stride, padding)
+    geometry = _check_conv_args(x, W, None, stride, padding)
+    x, W, _, (sh, sw), (ph, pw), (H_out, W_out) = geometry
     N, _, H, Wd = x.shape
     C_out, _, kh, kw = W.shape
     dy = _check_dy(dy, (N, C_out, H_out, W_out))
@@ -534,7 +538,7 @@ def conv2d_forward_scipy(x, W, b=None, stride=1, padding=0):
 
 
 def conv2d_backward_scipy(dy, x, W, stride=1, padding=0):
-    """Gradients of the batched convolution, written as the book derives them.
+    """Gradients of the batched convolution, as the book derives them.
 
     Parameters
     ----------
@@ -581,7 +585,8 @@ def conv2d_backward_scipy(dy, x, W, stride=1, padding=0):
     >>> bool(np.isclose(lhs, np.sum(x * dx)))
     True
     """
-    x, W, _, (sh, sw), (ph, pw), (H_out, W_out) = _check_conv_args(x, W, None, stride, padding)
+    geometry = _check_conv_args(x, W, None, stride, padding)
+    x, W, _, (sh, sw), (ph, pw), (H_out, W_out) = geometry
     N, C_in, H, Wd = x.shape
     C_out = W.shape[0]
     dy = _check_dy(dy, (N, C_out, H_out, W_out))
@@ -592,8 +597,10 @@ def conv2d_backward_scipy(dy, x, W, stride=1, padding=0):
     for n in range(N):
         for c in range(C_in):
             for o in range(C_out):
-                dxp[n, c] += signal.convolve2d(delta[n, o], W[o, c], mode="full")  # 2. full conv
-                dW[o, c] += signal.correlate2d(xp[n, c], delta[n, o], mode="valid")  # 4. valid corr
+                d, k = delta[n, o], W[o, c]
+                # 2. dx: a full convolution; 4. dW: a valid correlation
+                dxp[n, c] += signal.convolve2d(d, k, mode="full")
+                dW[o, c] += signal.correlate2d(xp[n, c], d, mode="valid")
     dx = dxp[:, :, ph : ph + H, pw : pw + Wd]  # 3. padding -> cropping
     db = dy.sum(axis=(0, 2, 3))
     return dx, dW, db
@@ -700,18 +707,18 @@ def im2col(x, kernel_size, stride=1, padding=0, *, workspace=None):
     N, C, H, Wd = x.shape
     H_out = output_size(H, kh, ph, sh)
     W_out = output_size(Wd, kw, pw, sw)
-    # Pad and move channels in front of the batch in one copy: (C, N, H + 2P, W + 2P).
+    # Pad and put channels before the batch in one copy: (C, N, H+2P, W+2P).
     xp = _buffer(workspace, "xp", (C, N, H + 2 * ph, Wd + 2 * pw), x.dtype)
     cols = _buffer(workspace, "cols", (C, kh, kw, N, H_out, W_out), x.dtype)
 
     def unfold(lo, hi):
         xp[:, lo:hi] = 0
-        xp[:, lo:hi, ph : ph + H, pw : pw + Wd] = x[lo:hi].transpose(1, 0, 2, 3)
+        xp[:, lo:hi, ph : ph + H, pw : pw + Wd] = x[lo:hi].swapaxes(0, 1)
         for p in range(kh):
+            rows = slice(p, p + sh * H_out, sh)  # under kernel row p
             for q in range(kw):
-                cols[:, p, q, lo:hi] = xp[
-                    :, lo:hi, p : p + sh * H_out : sh, q : q + sw * W_out : sw
-                ]
+                columns = slice(q, q + sw * W_out, sw)  # under kernel column q
+                cols[:, p, q, lo:hi] = xp[:, lo:hi, rows, columns]
 
     _over_batch(unfold, N, cols.size)
     return cols.reshape(C * kh * kw, N * H_out * W_out)
@@ -759,10 +766,10 @@ def col2im(cols, x_shape, kernel_size, stride=1, padding=0, *, workspace=None):
     def fold(lo, hi):
         xp[:, lo:hi] = 0
         for p in range(kh):
+            rows = slice(p, p + sh * H_out, sh)
             for q in range(kw):
-                xp[:, lo:hi, p : p + sh * H_out : sh, q : q + sw * W_out : sw] += cols[
-                    :, p, q, lo:hi
-                ]
+                columns = slice(q, q + sw * W_out, sw)
+                xp[:, lo:hi, rows, columns] += cols[:, p, q, lo:hi]
         out[lo:hi] = xp[:, lo:hi, ph : ph + H, pw : pw + Wd].transpose(1, 0, 2, 3)
 
     _over_batch(fold, N, cols.size)
@@ -828,7 +835,17 @@ def conv2d_forward(x, W, b=None, stride=1, padding=0, *, return_cols=False, work
     return (z, cols) if return_cols else z
 
 
-def conv2d_backward(dy, x, W, stride=1, padding=0, *, cols=None, input_grad=True, workspace=None):
+def conv2d_backward(
+    dy,
+    x,
+    W,
+    stride=1,
+    padding=0,
+    *,
+    cols=None,
+    input_grad=True,
+    workspace=None,
+):
     """Gradients of :func:`conv2d_forward` by matrix products (fast path).
 
     Parameters
@@ -874,13 +891,17 @@ def conv2d_backward(dy, x, W, stride=1, padding=0, *, cols=None, input_grad=True
     >>> bool(np.isclose(np.sum(conv2d_forward(x, W, stride=2, padding=1) * y), np.sum(x * dx)))
     True
     """
-    x, W, _, stride, padding, (H_out, W_out) = _check_conv_args(x, W, None, stride, padding)
+    geometry = _check_conv_args(x, W, None, stride, padding)
+    x, W, _, stride, padding, (H_out, W_out) = geometry
     N = x.shape[0]
     C_out, _, kh, kw = W.shape
+    K = (kh, kw)
     dy = _check_dy(dy, (N, C_out, H_out, W_out))
     dtype = np.result_type(dy, x, W)
+    x = x.astype(dtype, copy=False)
+    W_mat = W.reshape(C_out, -1).astype(dtype, copy=False)
     if cols is None:
-        cols = im2col(x.astype(dtype, copy=False), (kh, kw), stride, padding, workspace=workspace)
+        cols = im2col(x, K, stride, padding, workspace=workspace)
     delta = _buffer(workspace, "delta", (C_out, N, H_out, W_out), dtype)
 
     def to_cnhw(lo, hi):
@@ -893,6 +914,6 @@ def conv2d_backward(dy, x, W, stride=1, padding=0, *, cols=None, input_grad=True
     dx = None
     if input_grad:
         dcols = _buffer(workspace, "dcols", cols.shape, dtype)
-        np.matmul(W.reshape(C_out, -1).astype(dtype, copy=False).T, delta, out=dcols)
-        dx = col2im(dcols, x.shape, (kh, kw), stride, padding, workspace=workspace)
+        np.matmul(W_mat.T, delta, out=dcols)
+        dx = col2im(dcols, x.shape, K, stride, padding, workspace=workspace)
     return dx, dW, db

@@ -14,7 +14,7 @@ from .layers import BatchNorm2D, Conv2D, Dense, Flatten, Layer, MaxPool2D, ReLU,
 from .losses import _check_labels, softmax, softmax_cross_entropy
 from .optim import SGD, Adam, Optimizer
 
-__all__ = ["Sequential", "book_cnn"]
+__all__ = ["BOOK_RECIPE", "Sequential", "book_cnn", "train_book_cnn"]
 
 
 class Sequential:
