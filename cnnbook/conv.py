@@ -715,9 +715,9 @@ def im2col(x, kernel_size, stride=1, padding=0, *, workspace=None):
         xp[:, lo:hi] = 0
         xp[:, lo:hi, ph : ph + H, pw : pw + Wd] = x[lo:hi].swapaxes(0, 1)
         for p in range(kh):
-            rows = slice(p, p + sh * H_out, sh)  # under kernel row p
+            rows = slice(p, p + sh * H_out, sh)  # kernel row p
             for q in range(kw):
-                columns = slice(q, q + sw * W_out, sw)  # under kernel column q
+                columns = slice(q, q + sw * W_out, sw)  # kernel column q
                 cols[:, p, q, lo:hi] = xp[:, lo:hi, rows, columns]
 
     _over_batch(unfold, N, cols.size)
