@@ -730,6 +730,8 @@ def _fraction(text: str) -> float:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .network import BOOK_RECIPE
+
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Train the book's CNN and explain its decisions on your own images.",
@@ -761,8 +763,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument(
         "--book-recipe",
         action="store_true",
-        help="train as the book does (Adam, 14 epochs, batches of 32, learning rate 0.002 "
-        "times 0.85 per epoch, seed 0); the options below override single parts of it",
+        help="train as the book does ({epochs} epochs of Adam, batches of {batch_size}, "
+        "learning rate {lr:g} times {lr_decay:g} per epoch, seed {seed}); the options below "
+        "override single parts of it".format(**BOOK_RECIPE),
     )
     t.add_argument("--epochs", type=_positive_int, metavar="N", help="default 5")
     t.add_argument("--batch-size", type=_positive_int, metavar="B", help="default 64")
