@@ -985,10 +985,9 @@ def receptive_field_region(
         ax.tick_params(labelsize=9)
         ax.set_aspect("equal")
 
-    for ax, name, li in zip(axes, names, keep, strict=False):
-        base(ax)
-        i, j = _nearest_centre_unit(rows[li], H), _nearest_centre_unit(cols[li], W)
-        (r0, r1), (c0, c1) = receptive_field_box(layers[:li], (i, j), input_shape)
+    def shade_field(ax, row_span, col_span):
+        """Fill the input pixels ``[r0, r1) × [c0, c1)`` that a unit sees."""
+        (r0, r1), (c0, c1) = row_span, col_span
         ax.add_patch(
             Rectangle(
                 (c0 - 0.5, r0 - 0.5),
@@ -1000,6 +999,12 @@ def receptive_field_region(
                 alpha=0.6,
             )
         )
+
+    for ax, name, li in zip(axes, names, keep, strict=False):
+        base(ax)
+        i, j = _nearest_centre_unit(rows[li], H), _nearest_centre_unit(cols[li], W)
+        (r0, r1), (c0, c1) = receptive_field_box(layers[:li], (i, j), input_shape)
+        shade_field(ax, (r0, r1), (c0, c1))
         ax.set_title(f"after {name}\nunit ({i}, {j}) sees\n{r1 - r0}×{c1 - c0} pixels", fontsize=10)
     if corner:
         ax = axes[-1]
@@ -1018,17 +1023,7 @@ def receptive_field_region(
                 linewidth=1.5,
             )
         )
-        ax.add_patch(
-            Rectangle(
-                (c0 - 0.5, r0 - 0.5),
-                c1 - c0,
-                r1 - r0,
-                facecolor=_light(color, 0.5),
-                edgecolor=color,
-                linewidth=1.8,
-                alpha=0.6,
-            )
-        )
+        shade_field(ax, (r0, r1), (c0, c1))
         ax.text(a_c + 0.2, a_r + 0.2, "padding", fontsize=8, va="top", color="0.3")
         ax.set_xlim(min(a_c, 0) - 1.0, W - 0.5)
         ax.set_ylim(H - 0.5, min(a_r, 0) - 1.0)
