@@ -62,11 +62,16 @@ def matmul_gflops(n: int = 2000, repeats: int = 5) -> float:
     return 2 * n**3 / median_time(lambda: a @ b, repeats) / 1e9
 
 
+def cols_shape(x_shape, k, pad) -> tuple[int, int]:
+    """Shape of im2col's matrix for a stride-1 layer: (C K K, N H_out W_out)."""
+    N, C, H, W = x_shape
+    return C * k * k, N * conv.output_size(H, k, pad) * conv.output_size(W, k, pad)
+
+
 def conv_flops(x_shape, c_out, k, pad) -> float:
     """Multiply-adds of forward, dW and dx, counted as 2 FLOPs each."""
-    N, C, H, W = x_shape
-    H_out, W_out = H + 2 * pad - k + 1, W + 2 * pad - k + 1
-    return 3 * 2.0 * N * c_out * H_out * W_out * C * k * k
+    rows, columns = cols_shape(x_shape, k, pad)
+    return 3 * 2.0 * c_out * rows * columns
 
 
 def time_shape(rng, shape, c_out, k, pad, repeats_fast, repeats_slow) -> dict:
@@ -90,8 +95,7 @@ def time_shape(rng, shape, c_out, k, pad, repeats_fast, repeats_slow) -> dict:
         conv.conv2d_backward_loops(dy, x, W, 1, pad)
 
     t_fast = median_time(fast, repeats_fast, warmup=2)
-    N, C, H, Wd = shape
-    cols = np.ones((C * k * k, N * (H + 2 * pad - k + 1) * (Wd + 2 * pad - k + 1)))
+    cols = np.ones(cols_shape(shape, k, pad))
     target = np.empty_like(cols)
     return dict(
         fast=t_fast,
