@@ -152,21 +152,20 @@ def load_weights(path):
         If the file is missing, not a ``.npz`` file, has no architecture
         record, or holds arrays that do not fit the recorded architecture.
     """
+    from .network import book_cnn, read_weights_npz
+
     path = Path(path)
-    if not path.is_file():
-        raise CLIError(f"no weights file at {path} (create one with `cnnbook train --out {path}`)")
     try:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {k: data[k] for k in data.files}
-    except (OSError, ValueError, EOFError) as err:
-        raise CLIError(f"{path} is not a readable .npz weights file ({err})") from None
+        arrays = read_weights_npz(path)
+    except FileNotFoundError as err:
+        raise CLIError(f"{err} (create one with `cnnbook train --out {path}`)") from None
+    except ValueError as err:
+        raise CLIError(str(err)) from None
     if META_KEY not in arrays:
         raise CLIError(
             f"{path} has no architecture record: it was not written by `cnnbook train` "
             "(a file from Sequential.save must be loaded into a network you build yourself)"
         )
-    from .network import book_cnn
-
     try:
         meta = json.loads(str(arrays.pop(META_KEY)))
         arch = meta["architecture"]
@@ -695,38 +694,27 @@ def _positive_int(text: str) -> int:
     return v
 
 
-def _positive_float(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not (math.isfinite(v) and v > 0):
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return v
+def _float_option(expected: str, accept):
+    """An argparse type: a finite float for which ``accept(v)`` holds, else "expected ..."."""
+
+    def parse(text: str) -> float:
+        try:
+            v = float(text)
+        except ValueError:
+            v = math.nan
+        if not (math.isfinite(v) and accept(v)):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+        return v
+
+    return parse
 
 
-def _decay(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number in (0, 1], got {text!r}") from None
-    if not 0 < v <= 1:
-        raise argparse.ArgumentTypeError(f"expected a number in (0, 1], got {text!r}")
-    return v
-
+_positive_float = _float_option("a positive number", lambda v: v > 0)
+_decay = _float_option("a number in (0, 1]", lambda v: 0 < v <= 1)
+_fraction = _float_option("a number in [0, 1)", lambda v: 0 <= v < 1)
 
 # Options of `cnnbook train` that --book-recipe sets (its lr depends on --optimizer).
 _TRAIN_DEFAULTS = {"epochs": 5, "batch_size": 64, "lr_decay": 1.0, "seed": 0}
-
-
-def _fraction(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), got {text!r}") from None
-    if not 0 <= v < 1:
-        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), got {text!r}")
-    return v
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -767,8 +755,15 @@ def build_parser() -> argparse.ArgumentParser:
         "learning rate {lr:g} times {lr_decay:g} per epoch, seed {seed}); the options below "
         "override single parts of it".format(**BOOK_RECIPE),
     )
-    t.add_argument("--epochs", type=_positive_int, metavar="N", help="default 5")
-    t.add_argument("--batch-size", type=_positive_int, metavar="B", help="default 64")
+    t.add_argument(
+        "--epochs", type=_positive_int, metavar="N", help=f"default {_TRAIN_DEFAULTS['epochs']}"
+    )
+    t.add_argument(
+        "--batch-size",
+        type=_positive_int,
+        metavar="B",
+        help=f"default {_TRAIN_DEFAULTS['batch_size']}",
+    )
     t.add_argument(
         "--lr",
         type=_positive_float,
@@ -804,7 +799,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="use only the first N training and N test images (quick runs)",
     )
     t.add_argument(
-        "--seed", type=int, metavar="S", help="seed of weights and shuffling (default 0)"
+        "--seed",
+        type=int,
+        metavar="S",
+        help=f"seed of weights and shuffling (default {_TRAIN_DEFAULTS['seed']})",
     )
     t.add_argument(
         "--out", default="weights.npz", metavar="PATH", help="weights file (default weights.npz)"

@@ -14,7 +14,42 @@ from .layers import BatchNorm2D, Conv2D, Dense, Flatten, Layer, MaxPool2D, ReLU,
 from .losses import _check_labels, softmax, softmax_cross_entropy
 from .optim import SGD, Adam, Optimizer
 
-__all__ = ["BOOK_RECIPE", "Sequential", "book_cnn", "train_book_cnn"]
+__all__ = ["BOOK_RECIPE", "Sequential", "book_cnn", "read_weights_npz", "train_book_cnn"]
+
+
+def read_weights_npz(path) -> dict[str, np.ndarray]:
+    """Every array of an ``.npz`` weights file, read without pickle.
+
+    Raises
+    ------
+    FileNotFoundError
+        If there is no file at ``path``.
+    ValueError
+        If the file is not a readable ``.npz`` file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> path = Sequential(Dense(2, 1, rng=0)).save(folder / "w")
+    >>> sorted(read_weights_npz(path))
+    ['0.W', '0.b']
+    >>> (folder / "notes.npz").write_text("not a zip archive")
+    17
+    >>> read_weights_npz(folder / "notes.npz")
+    Traceback (most recent call last):
+    ...
+    ValueError: ... is not a readable .npz weights file: ...
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no weights file at {path}")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return {k: data[k] for k in data.files}
+    except (OSError, ValueError, EOFError) as err:
+        raise ValueError(f"{path} is not a readable .npz weights file: {err}") from None
 
 
 class Sequential:
@@ -275,14 +310,7 @@ class Sequential:
         ValueError
             If the file is not a weights file of a network with this architecture.
         """
-        path = Path(path)
-        if not path.is_file():
-            raise FileNotFoundError(f"no weights file at {path}")
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                saved = {k: data[k] for k in data.files}
-        except (OSError, ValueError) as err:
-            raise ValueError(f"{path} is not a readable .npz weights file: {err}") from None
+        saved = read_weights_npz(path)
         expected = self.state_dict()
         missing = sorted(set(expected) - set(saved))
         extra = sorted(set(saved) - set(expected))
@@ -386,9 +414,9 @@ def _source_hash() -> str:
     return h.hexdigest()[:12]
 
 
-def _prune_stale_cache(folder: Path) -> None:
-    """Delete cached networks written by other versions of the package's source."""
-    current = f"book_cnn-{_source_hash()}-"
+def _prune_stale_cache(folder: Path, source: str) -> None:
+    """Delete cached networks written by versions of the package other than ``source``."""
+    current = f"book_cnn-{source}-"
     for path in folder.glob("book_cnn-*.npz"):
         if not path.name.startswith(current):
             path.unlink(missing_ok=True)
@@ -453,14 +481,15 @@ def train_book_cnn(
     )
     cache = None
     if cache_dir is not None:
+        source = _source_hash()
         key = hashlib.sha256(
-            repr((sorted(r.items()), batchnorm, _source_hash())).encode()
+            repr((sorted(r.items()), batchnorm, source)).encode()
             + data.x_train.tobytes()[:: max(1, data.x_train.nbytes // 100_000)]
             + data.y_train.tobytes()
         ).hexdigest()[:16]
         # The file name starts with the source hash, so that files written by
         # an older version of the package can be told apart and removed.
-        cache = Path(cache_dir) / f"book_cnn-{_source_hash()}-{key}.npz"
+        cache = Path(cache_dir) / f"book_cnn-{source}-{key}.npz"
         if cache.is_file():
             net.load(cache)
             with np.load(cache.with_suffix(".history.npz"), allow_pickle=False) as h:
@@ -480,7 +509,7 @@ def train_book_cnn(
     )
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)
-        _prune_stale_cache(cache.parent)
+        _prune_stale_cache(cache.parent, source)
         net.save(cache)
         np.savez(
             cache.with_suffix(".history.npz"), **{k: np.asarray(v) for k, v in history.items()}
