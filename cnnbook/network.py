@@ -9,10 +9,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .conv import _as_float_array
-from .layers import BatchNorm2D, Conv2D, Dense, Flatten, Layer, MaxPool2D, ReLU, _rng
-from .losses import _check_labels, softmax, softmax_cross_entropy
+from .batchnorm import BatchNorm2D
+from .checks import float_array, generator
+from .checks import labels as check_labels
+from .layers import Conv2D, Dense, Flatten, Layer, ReLU
+from .losses import softmax, softmax_cross_entropy
 from .optim import SGD, Adam, Optimizer
+from .pooling import MaxPool2D
 
 __all__ = ["BOOK_RECIPE", "Sequential", "book_cnn", "read_weights_npz", "train_book_cnn"]
 
@@ -135,23 +138,24 @@ class Sequential:
 
     def predict_proba(self, x: np.ndarray, batch_size: int = 500) -> np.ndarray:
         """Class probabilities, in eval mode, batch by batch."""
-        x = self._check_input(x)
+        x = self.check_input(x)
         return softmax(self._batched(x, batch_size))
 
     def predict(self, x: np.ndarray, batch_size: int = 500) -> np.ndarray:
         """Most probable class for each input, in eval mode."""
-        x = self._check_input(x)
+        x = self.check_input(x)
         return self._batched(x, batch_size).argmax(axis=1)
 
     def evaluate(self, x: np.ndarray, y: np.ndarray, batch_size: int = 500) -> tuple[float, float]:
         """Mean cross-entropy and accuracy on ``(x, y)``, in eval mode."""
-        x = self._check_input(x)
+        x = self.check_input(x)
         logits = self._batched(x, batch_size)
         loss, _ = softmax_cross_entropy(logits, y)
         return loss, float(np.mean(logits.argmax(axis=1) == y))
 
-    def _check_input(self, x) -> np.ndarray:
-        x = _as_float_array(x, "x")
+    def check_input(self, x) -> np.ndarray:
+        """Return ``x`` as a finite, non-empty batch in the network's dtype, or raise."""
+        x = float_array(x, "x")
         if x.ndim < 2 or len(x) == 0:
             raise ValueError(f"x must be a non-empty batch of shape (N, ...), got shape {x.shape}")
         if not np.all(np.isfinite(x)):
@@ -206,7 +210,7 @@ class Sequential:
             epoch's batches), ``"val_loss"`` and ``"val_accuracy"`` if
             validation data were given, and ``"time"`` in seconds.
         """
-        x = self._check_input(x)
+        x = self.check_input(x)
         y = np.asarray(y)
         if y.shape != (len(x),):
             raise ValueError(
@@ -219,17 +223,17 @@ class Sequential:
                 raise ValueError(f"{name} must be a positive int, got {v!r}")
         if validation_data is not None:
             x_val, y_val = validation_data
-            x_val = self._check_input(x_val)
+            x_val = self.check_input(x_val)
         # Check every label against the number of outputs before a step changes the weights.
         k = self._batched(x[:1], 1).shape[1]
-        _check_labels(y, len(x), k)
+        check_labels(y, len(x), k)
         if validation_data is not None:
             try:
-                _check_labels(y_val, len(x_val), k)
+                check_labels(y_val, len(x_val), k)
             except (TypeError, ValueError) as err:
                 raise type(err)(f"validation_data: {err}") from None
         optimizer = optimizer or Adam(self.parameters(), lr=1e-3)
-        rng = _rng(rng)
+        rng = generator(rng)
         first = self.layers[0]
         history: dict[str, list[float]] = {"loss": [], "accuracy": [], "time": []}
         if validation_data is not None:
@@ -360,7 +364,7 @@ def book_cnn(
     channels : (int, int)
         Filters in the two convolutional layers.
     batchnorm : bool
-        Insert :class:`~cnnbook.layers.BatchNorm2D` after each convolution.
+        Insert :class:`~cnnbook.batchnorm.BatchNorm2D` after each convolution.
     rng : int or numpy.random.Generator
         Seed for the initial weights.
     dtype : float32 or float64
@@ -376,7 +380,7 @@ def book_cnn(
     """
     if image_size % 4:
         raise ValueError(f"image_size must be divisible by 4 (two 2×2 poolings), got {image_size}")
-    rng = _rng(rng)
+    rng = generator(rng)
     c1, c2 = channels
     layers: list[Layer] = [Conv2D(in_channels, c1, 5, padding=2, rng=rng, dtype=dtype)]
     if batchnorm:
@@ -438,7 +442,7 @@ def train_book_cnn(
     data : cnnbook.data.Dataset, optional
         Defaults to :func:`cnnbook.data.load_mnist_sample` in float32.
     batchnorm : bool
-        Train the variant with :class:`~cnnbook.layers.BatchNorm2D`.
+        Train the variant with :class:`~cnnbook.batchnorm.BatchNorm2D`.
     cache_dir : path, optional
         If given, the trained weights and history are stored there under a
         name that hashes the recipe, the data and the package source; a later
