@@ -171,9 +171,13 @@ POOL_IDS = [f"k{k[0]}x{k[1]}-s{'k' if s is None else f'{s[0]}x{s[1]}'}" for k, s
 
 
 def pool_input_shape(kernel, stride, out=(3, 4)):
-    """An input that the pooling windows tile exactly, ``(out - 1) * S + K`` per side."""
+    """An input that the pooling windows tile exactly, ``(out - 1) * S + K`` per side.
+
+    N = 3 images of C = 2 channels: with N ≠ C, code that mixed up the batch
+    and channel axes would fail on shapes or values.
+    """
     stride = stride or kernel
-    return (2, 2, *((o - 1) * s + k for o, s, k in zip(out, stride, kernel, strict=True)))
+    return (3, 2, *((o - 1) * s + k for o, s, k in zip(out, stride, kernel, strict=True)))
 
 
 def max_pool_by_loops(x, kernel, stride):
@@ -350,6 +354,24 @@ def test_dense_gradients(n, d_in, d_out):
     dense = Dense(d_in, d_out, rng=1)
     dense.params["b"][...] = rng.normal(size=d_out)
     assert_gradients_match(dense, rng.normal(size=(n, d_in)))
+
+
+def test_dense_initialisation():
+    dense = Dense(300, 200, rng=0)
+    W, b = dense.params["W"], dense.params["b"]
+    assert W.shape == (200, 300) and b.shape == (200,)
+    assert W.dtype == b.dtype == np.float64
+    np.testing.assert_array_equal(b, 0)
+    # He initialisation: std sqrt(2 / fan_in) with fan_in = 300. With 60,000
+    # draws the sample std is within 1.5 % of it (about 5 standard errors).
+    assert abs(W.std() / np.sqrt(2 / 300) - 1) < 0.015
+    assert abs(W.mean()) < 4 * np.sqrt(2 / 300) / np.sqrt(W.size)
+    # The weights are distinct draws (not one value repeated), and each row
+    # (one output unit) has its own weights, as the std of a row shows.
+    assert len(np.unique(W)) == W.size
+    assert abs(W[0].std() / np.sqrt(2 / 300) - 1) < 0.25
+    np.testing.assert_array_equal(Dense(300, 200, rng=0).params["W"], W)
+    assert not np.array_equal(Dense(300, 200, rng=1).params["W"], W)
 
 
 def test_dense_hand_worked():
