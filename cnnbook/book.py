@@ -53,7 +53,8 @@ def glue_error(name: str, value, limit: float = 1e-7) -> None:
     AssertionError: tiny = 1.000e-03 is not below 1e-07
     """
     value = number(value, name)
-    assert value < limit, f"{name} = {value:.3e} is not below {limit:g}"
+    if not value < limit:  # raised, not asserted: the check must hold under python -O too
+        raise AssertionError(f"{name} = {value:.3e} is not below {limit:g}")
     from myst_nb import glue
 
     glue(name, value, display=False)
