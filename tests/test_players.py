@@ -60,9 +60,7 @@ def test_forward_sums_match_scipy_correlate2d(players):
 
 def test_padding_stride_dilation_sizes_match_counting_positions_by_hand(players):
     # Count the kernel's positions directly: start at 0, step S, last tap D(K-1) further.
-    sizes = [
-        len(range(0, 5 + 2 * P - (D * 2 + 1) + 1, S)) for P, S, D in players_forward.SETTINGS
-    ]
+    sizes = [len(range(0, 5 + 2 * P - (D * 2 + 1) + 1, S)) for P, S, D in players_forward.SETTINGS]
     shown = []
     for c in players["padding-stride-dilation"].captions:
         m = re.search(r"\+ 1 = (\d+)\.", c)

@@ -57,7 +57,9 @@ def gather_scatter() -> Player:
     frames, captions = [], []
     for t, (i, j) in enumerate(cells):
         # Forward: y[p, q] = sum_{m,n} x[p+m, q+n] k[m, n], so x[i, j] meets k[i-p, j-q].
-        reached = {(p, q): K2[i - p, j - q] for p, q in _raster(2, 2) if 0 <= i - p < 2 and 0 <= j - q < 2}
+        reached = {
+            (p, q): K2[i - p, j - q] for p, q in _raster(2, 2) if 0 <= i - p < 2 and 0 <= j - q < 2
+        }
         # Backward: the turned kernel over the padded δ, window at (i, j).
         window = [(i + a, j + b) for a in range(2) for b in range(2)]
         gathered = {(r - 1, c - 1): rk[r - i, c - j] for r, c in window if (r, c) not in pad}
