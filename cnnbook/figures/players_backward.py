@@ -18,7 +18,14 @@ from cnnbook.figures.board import Board, integer_text, sum_text
 from cnnbook.figures.player import Player
 from cnnbook.pooling import MaxPool2D, unpool
 
-__all__ = ["PLAYERS", "gather_scatter", "maxpool_switches", "stride_padding_backward"]
+__all__ = [
+    "PLAYERS",
+    "cropping_figure",
+    "dilation_figure",
+    "gather_scatter",
+    "maxpool_switches",
+    "stride_padding_backward",
+]
 
 #: A 2×2 kernel whose four weights differ, so its turn by 180° shows.
 K2 = np.array([[1, 2], [3, 4]], dtype=float)
@@ -94,6 +101,57 @@ def gather_scatter() -> Player:
     )
 
 
+#: The error of a 2×2 convolution with stride 2 and padding 1 over a 4×4 input.
+DELTA3 = np.array([[1, -1, 2], [0, 3, 1], [2, 1, -2]], dtype=float)
+#: Stride and padding of the convolution whose error is :data:`DELTA3`.
+S2, P1 = 2, 1
+
+
+def _stride_padding_steps() -> dict:
+    """The backward pass of :data:`DELTA3`, step by step, checked against conv2d_backward."""
+    x_shape = (1, 1, 4, 4)
+    dx = conv2d_backward(DELTA3[None, None], np.zeros(x_shape), K2[None, None], S2, P1)[0][0, 0]
+    spread = dilate(DELTA3, S2)
+    full = convolve2d(spread, K2, "full")
+    cropped = full[P1:-P1, P1:-P1]
+    assert np.array_equal(cropped, dx)
+    inserted = [c for c in _raster(*spread.shape) if c[0] % S2 or c[1] % S2]
+    return {"dx": dx, "spread": spread, "full": full, "cropped": cropped, "inserted": inserted}
+
+
+def dilation_figure():
+    """Stride as dilation: the 3×3 error of a stride-2 layer, spread onto the stride-1 grid.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    steps = _stride_padding_steps()
+    board = Board(14, 8)
+    board.grid(DELTA3, (0, 1), title="δ (3×3)", fill="output")
+    board.grid(steps["spread"], (8, 1), title="dilate(δ, 2)", fill="output",
+               zeros=steps["inserted"])  # fmt: skip
+    return board.figure
+
+
+def cropping_figure():
+    """Padding as cropping: the full convolution's border, which padding added, is cut off.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    steps = _stride_padding_steps()
+    full = steps["full"]
+    cells = _raster(*full.shape)
+    edge = [c for c in cells if min(c) < P1 or max(c) >= full.shape[0] - P1]
+    board = Board(14, 8)
+    board.grid(full, (0, 1), title="full convolution (6×6)", zeros=edge,
+               read=[c for c in cells if c not in edge])  # fmt: skip
+    board.grid(steps["cropped"], (8, 1), title="crop P = 1: δx (4×4)", write=_raster(4, 4))
+    return board.figure
+
+
 def stride_padding_backward() -> Player:
     """Stride as dilation of δ and padding as cropping, for a 2×2 kernel, stride 2, padding 1.
 
@@ -103,27 +161,17 @@ def stride_padding_backward() -> Player:
     >>> len(p), p.captions[-1][:34]
     (7, 'The same as conv2d_backward: max |')
     """
-    x_shape, S, P = (1, 1, 4, 4), 2, 1
-    delta = np.array([[1, -1, 2], [0, 3, 1], [2, 1, -2]], dtype=float)
-    dx = conv2d_backward(delta[None, None], np.zeros(x_shape), K2[None, None], S, P)[0][0, 0]
-    spread = dilate(delta, S)
-    inserted = [c for c in _raster(*spread.shape) if c[0] % S or c[1] % S]
-    full = convolve2d(spread, K2, "full")
+    steps = _stride_padding_steps()
+    spread, full, cropped, dx = steps["spread"], steps["full"], steps["cropped"], steps["dx"]
     padded = np.pad(spread, 1)  # K - 1 zeros on each side for the full convolution
     border = [c for c in _raster(*padded.shape) if 0 in c or padded.shape[0] - 1 in c]
+    zeros = border + [(r + 1, c + 1) for r, c in steps["inserted"]]
     rk = rot180(K2)
-    cropped = full[P:-P, P:-P]
-    assert np.array_equal(cropped, dx)
-
-    frames, captions = [], []
-    board = Board(14, 8)
-    board.grid(delta, (0, 1), title="δ (3×3)", fill="output")
-    board.grid(spread, (8, 1), title="dilate(δ, 2)", fill="output", zeros=inserted)
-    frames.append(board.figure)
-    captions.append(
+    frames = [dilation_figure()]
+    captions = [
         "The forward pass with stride 2 skipped every other position, so δ is 3×3. dilate "
         "puts it back on the stride-1 grid, with a zero (dashed) where the forward pass skipped."
-    )
+    ]
     cells = _raster(*full.shape)
     for a, b in ((0, 0), (0, 1), (2, 3), (5, 5)):
         window = [(a + m, b + n) for m in range(2) for n in range(2)]
@@ -132,8 +180,7 @@ def stride_padding_backward() -> Player:
         assert sum(u * w for u, w in zip(under, rk.ravel(), strict=True)) == full[a, b]
         board = Board(14, 8)
         board.grid(padded, (0, 1), title="dilated δ, padded by K − 1", fill="output",
-                   zeros=border + [(r + 1, c + 1) for r, c in inserted], read=window,
-                   notes=notes)  # fmt: skip
+                   zeros=zeros, read=window, notes=notes)  # fmt: skip
         board.grid(full, (8, 1), title="full convolution", write=[(a, b)],
                    blank=cells[cells.index((a, b)) + 1 :])  # fmt: skip
         frames.append(board.figure)
@@ -141,12 +188,7 @@ def stride_padding_backward() -> Player:
             f"Full convolution with k: the turned kernel over the padded, dilated δ gives "
             f"[{a}, {b}] = {sum_text(under, rk.ravel())} = {integer_text(full[a, b])}."
         )
-    edge = [c for c in cells if min(c) < P or max(c) >= full.shape[0] - P]
-    board = Board(14, 8)
-    board.grid(full, (0, 1), title="full convolution (6×6)", zeros=edge,
-               read=[c for c in cells if c not in edge])  # fmt: skip
-    board.grid(cropped, (8, 1), title="crop P = 1: δx (4×4)", write=_raster(4, 4))
-    frames.append(board.figure)
+    frames.append(cropping_figure())
     captions.append(
         "Padding 1 in the forward pass added a border the cost never saw: crop P = 1 from "
         "each side of the full convolution to get δx, the shape of x."
