@@ -12,8 +12,8 @@ green; the cells being read are outlined and filled in orange, the cell being
 written in red, and a zero that was inserted (padding, dilation) is white and
 dashed.
 
-Examples
---------
+For example, a 2×2 grid with one cell being read:
+
 >>> import numpy as np
 >>> from cnnbook.plotting_style import render, use_book_style
 >>> use_book_style()

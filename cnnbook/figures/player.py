@@ -12,8 +12,8 @@ does), and the frames are rendered by :func:`cnnbook.plotting_style.render`,
 which strips every varying piece of metadata. A book built twice is therefore
 identical byte for byte.
 
-Examples
---------
+For example, two frames of two cells:
+
 >>> from cnnbook.figures.board import Board
 >>> from cnnbook.plotting_style import use_book_style
 >>> use_book_style()
