@@ -50,7 +50,7 @@ SLIDE_TO_END = """
 
 
 def check_player(page, root, name: str, shots: Path | None, stem: str) -> list[str]:
-    """Drive one player; return its problems, each starting with its id."""
+    """Drive one player (a Playwright locator); return its problems, each naming it."""
     problems: list[str] = []
 
     def state():
@@ -95,7 +95,7 @@ def check_player(page, root, name: str, shots: Path | None, stem: str) -> list[s
     expect(play.get_attribute("aria-pressed") == "true", "'play' is not pressed after a click")
     page.wait_for_function(
         "([el, k]) => el.getAttribute('data-frame') !== String(k)",
-        arg=[root, before[0]],
+        arg=[root.element_handle(), before[0]],
         timeout=10_000,
     )
     expect(state()["shown"] != before, "'play' did not advance")
@@ -115,7 +115,7 @@ def check_players(page, shots: Path | None = None, rel: str = "page") -> tuple[l
         root = players.nth(i)
         name = (root.get_attribute("id") or f"#{i}").removeprefix("cnnbook-player-")
         try:
-            problems += check_player(page, root.element_handle(), name, shots, stem)
+            problems += check_player(page, root, name, shots, stem)
         except Exception as exc:  # a timeout is a failure of that player
             problems.append(f"player {name}: {type(exc).__name__}: {exc}".splitlines()[0])
     return problems, players.count()

@@ -33,7 +33,7 @@ from matplotlib.patches import Rectangle
 
 from cnnbook.checks import number
 
-__all__ = ["COLORS", "Board", "integer_text", "sum_text"]
+__all__ = ["COLORS", "Board", "integer_text", "sum_text", "two_grids"]
 
 #: Fill colours by role, shared by every player.
 COLORS: dict[str, str] = {
@@ -183,3 +183,44 @@ def sum_text(a, b) -> str:
     if a.shape != b.shape:
         raise ValueError(f"need as many factors on each side, got {a.size} and {b.size}")
     return " + ".join(f"{factor(u)}·{factor(v)}" for u, v in zip(a, b, strict=True))
+
+
+def two_grids(first, second, *, stacked: bool, slots=None) -> Board:
+    """A board with two grids, side by side or one above the other.
+
+    Parameters
+    ----------
+    first, second : (array_like, dict)
+        The values of each grid and the options of :meth:`Board.grid` (``title``,
+        ``fill``, ``read``, …); the position is chosen here.
+    stacked : bool
+        One above the other (a narrow board, for phones) or side by side.
+    slots : (width, top_rows, bottom_rows), optional
+        With ``stacked``, the size reserved for each grid, so that every frame
+        of a player has the same size whatever the size of its grids; each grid
+        is centred in its slot.
+
+    Returns
+    -------
+    Board
+
+    Examples
+    --------
+    >>> board = two_grids(([[1, 2]], {"title": "a"}), ([[3], [4]], {}), stacked=True)
+    >>> board.width, board.height
+    (2.0, 5.4)
+    """
+    (a, opt_a), (b, opt_b) = first, second
+    (ha, wa), (hb, wb) = np.shape(np.atleast_2d(a)), np.shape(np.atleast_2d(b))
+    if not stacked:
+        board = Board(wa + 1.5 + wb, 1.2 + max(ha, hb))
+        board.grid(a, (0, 1), **opt_a)
+        board.grid(b, (wa + 1.5, 1), **opt_b)
+        return board
+    width, top, bottom = slots if slots is not None else (max(wa, wb), ha, hb)
+    if wa > width or wb > width or ha > top or hb > bottom:
+        raise ValueError(f"grids of {ha}×{wa} and {hb}×{wb} do not fit the slots {slots}")
+    board = Board(width, 1 + top + 1.2 + bottom + 0.2)
+    board.grid(a, ((width - wa) / 2, 1 + (top - ha) / 2), **opt_a)
+    board.grid(b, ((width - wb) / 2, 1 + top + 1.2 + (bottom - hb) / 2), **opt_b)
+    return board

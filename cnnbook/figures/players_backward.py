@@ -14,7 +14,7 @@ import numpy as np
 
 from cnnbook.conv import convolve2d, dilate, rot180
 from cnnbook.conv_fast import conv2d_backward
-from cnnbook.figures.board import Board, integer_text, sum_text
+from cnnbook.figures.board import Board, integer_text, sum_text, two_grids
 from cnnbook.figures.player import Player
 from cnnbook.pooling import MaxPool2D, unpool
 
@@ -119,23 +119,39 @@ def _stride_padding_steps() -> dict:
     return {"dx": dx, "spread": spread, "full": full, "cropped": cropped, "inserted": inserted}
 
 
-def dilation_figure():
+#: Slots of the stride-and-padding player's stacked frames: width, top rows, bottom rows.
+SLOTS = (7, 7, 6)
+
+
+def dilation_figure(stacked: bool = False):
     """Stride as dilation: the 3×3 error of a stride-2 layer, spread onto the stride-1 grid.
+
+    Parameters
+    ----------
+    stacked : bool
+        The two grids one above the other (as a frame of the player) instead
+        of side by side.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
     steps = _stride_padding_steps()
-    board = Board(14, 8)
-    board.grid(DELTA3, (0, 1), title="δ (3×3)", fill="output")
-    board.grid(steps["spread"], (8, 1), title="dilate(δ, 2)", fill="output",
-               zeros=steps["inserted"])  # fmt: skip
-    return board.figure
+    return two_grids(
+        (DELTA3, {"title": "δ (3×3)", "fill": "output"}),
+        (steps["spread"], {"title": "dilate(δ, 2)", "fill": "output", "zeros": steps["inserted"]}),
+        stacked=stacked,
+        slots=SLOTS if stacked else None,
+    ).figure
 
 
-def cropping_figure():
+def cropping_figure(stacked: bool = False):
     """Padding as cropping: the full convolution's border, which padding added, is cut off.
+
+    Parameters
+    ----------
+    stacked : bool
+        As in :func:`dilation_figure`.
 
     Returns
     -------
@@ -145,11 +161,13 @@ def cropping_figure():
     full = steps["full"]
     cells = _raster(*full.shape)
     edge = [c for c in cells if min(c) < P1 or max(c) >= full.shape[0] - P1]
-    board = Board(14, 8)
-    board.grid(full, (0, 1), title="full convolution (6×6)", zeros=edge,
-               read=[c for c in cells if c not in edge])  # fmt: skip
-    board.grid(steps["cropped"], (8, 1), title="crop P = 1: δx (4×4)", write=_raster(4, 4))
-    return board.figure
+    inner = [c for c in cells if c not in edge]
+    return two_grids(
+        (full, {"title": "full convolution (6×6)", "zeros": edge, "read": inner}),
+        (steps["cropped"], {"title": "crop P = 1: δx (4×4)", "write": _raster(4, 4)}),
+        stacked=stacked,
+        slots=SLOTS if stacked else None,
+    ).figure
 
 
 def stride_padding_backward() -> Player:
@@ -167,7 +185,7 @@ def stride_padding_backward() -> Player:
     border = [c for c in _raster(*padded.shape) if 0 in c or padded.shape[0] - 1 in c]
     zeros = border + [(r + 1, c + 1) for r, c in steps["inserted"]]
     rk = rot180(K2)
-    frames = [dilation_figure()]
+    frames = [dilation_figure(stacked=True)]
     captions = [
         "The forward pass with stride 2 skipped every other position, so δ is 3×3. dilate "
         "puts it back on the stride-1 grid, with a zero (dashed) where the forward pass skipped."
@@ -178,24 +196,30 @@ def stride_padding_backward() -> Player:
         notes = {c: "×" + integer_text(rk[c[0] - a, c[1] - b]) for c in window}
         under = [padded[c] for c in window]
         assert sum(u * w for u, w in zip(under, rk.ravel(), strict=True)) == full[a, b]
-        board = Board(14, 8)
-        board.grid(padded, (0, 1), title="dilated δ, padded by K − 1", fill="output",
-                   zeros=zeros, read=window, notes=notes)  # fmt: skip
-        board.grid(full, (8, 1), title="full convolution", write=[(a, b)],
-                   blank=cells[cells.index((a, b)) + 1 :])  # fmt: skip
+        board = two_grids(
+            (padded, {"title": "dilated δ, padded by K − 1", "fill": "output", "zeros": zeros,
+                      "read": window, "notes": notes}),
+            (full, {"title": "full convolution", "write": [(a, b)],
+                    "blank": cells[cells.index((a, b)) + 1 :]}),
+            stacked=True,
+            slots=SLOTS,
+        )  # fmt: skip
         frames.append(board.figure)
         captions.append(
             f"Full convolution with k: the turned kernel over the padded, dilated δ gives "
             f"[{a}, {b}] = {sum_text(under, rk.ravel())} = {integer_text(full[a, b])}."
         )
-    frames.append(cropping_figure())
+    frames.append(cropping_figure(stacked=True))
     captions.append(
         "Padding 1 in the forward pass added a border the cost never saw: crop P = 1 from "
         "each side of the full convolution to get δx, the shape of x."
     )
-    board = Board(14, 8)
-    board.grid(cropped, (0, 1), title="crop(full(dilate(δ)))")
-    board.grid(dx, (8, 1), title="conv2d_backward", fill="output")
+    board = two_grids(
+        (cropped, {"title": "crop(full(dilate(δ)))"}),
+        (dx, {"title": "conv2d_backward", "fill": "output"}),
+        stacked=True,
+        slots=SLOTS,
+    )
     frames.append(board.figure)
     captions.append(
         f"The same as conv2d_backward: max |difference| = "

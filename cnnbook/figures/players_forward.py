@@ -16,7 +16,7 @@ import numpy as np
 
 from cnnbook.conv import correlate2d, dilate, output_size
 from cnnbook.conv_fast import conv2d_backward, conv2d_forward, conv2d_transpose
-from cnnbook.figures.board import Board, integer_text, sum_text
+from cnnbook.figures.board import Board, integer_text, sum_text, two_grids
 from cnnbook.figures.player import Player
 
 __all__ = ["PLAYERS", "forward_pass", "padding_stride_dilation", "transposed_convolution"]
@@ -116,11 +116,14 @@ def padding_stride_dilation() -> Player:
             notes = {c: "×" + integer_text(k.flat[q]) for q, c in enumerate(taps)}
             total = sum(xp[c] * k.flat[q] for q, c in enumerate(taps))
             assert total == y[i, j], (P, S, D, i, j)
-            board = Board(14, 8, cell=0.38)
-            title = f"x, P = {P}, D = {D}" if P else f"x, D = {D}"
-            board.grid(xp, (0, 1), title=title, read=taps, zeros=pad, notes=notes)
-            board.grid(y, (8.5, 1), title=f"S = {S}: H_out = {n}", fill="output",
-                       write=[(i, j)], blank=_later(cells, t))  # fmt: skip
+            board = two_grids(
+                (xp, {"title": f"x, P = {P}, D = {D}", "read": taps, "zeros": pad,
+                      "notes": notes}),
+                (y, {"title": f"S = {S}: H_out = {n}", "fill": "output", "write": [(i, j)],
+                     "blank": _later(cells, t)}),
+                stacked=True,
+                slots=(7, 7, 5),
+            )  # fmt: skip
             frames.append(board.figure)
             span = D * (K - 1)
             captions.append(
