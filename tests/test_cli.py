@@ -12,7 +12,6 @@ recomputed from the saved weights, the pixel values of a hand-drawn image.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import re
@@ -25,9 +24,11 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from cnnbook.cli import ProgressBar, load_image, load_weights, main, save_weights
+from cnnbook.cli import main
 from cnnbook.data import CIFAR10_CLASSES, Dataset, load_digits_8x8, load_mnist_sample
-from cnnbook.network import book_cnn, train_book_cnn
+from cnnbook.images import load_image
+from cnnbook.network import book_cnn
+from cnnbook.recipe import load_weights, save_weights, train_book_cnn
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 EXPLAIN_FIGURES = [
@@ -279,33 +280,6 @@ def test_train_cannot_write_weights(tmp_path, capsys):
 
 
 # ----------------------------------------------------------------------------
-# The progress bar
-# ----------------------------------------------------------------------------
-def test_progress_bar_redraws_in_place_on_a_terminal():
-    out = io.StringIO()
-    bar = ProgressBar(3, out, width=10, tty=True)
-    bar.start_epoch(2)
-    bar(2, 1, 4, 2.5)
-    bar(2, 2, 4, 2.0)  # within 0.1 s of the last redraw: skipped
-    bar(2, 4, 4, 1.25)  # the last batch is always drawn
-    assert out.getvalue() == (
-        "\repoch 2/3 [==        ] 1/4 loss 2.5000\repoch 2/3 [==========] 4/4 loss 1.2500"
-    )
-    bar.end_epoch("done")
-    # "epoch 2/3 [==========] 4/4 loss 1.2500" has 38 characters: all overwritten
-    assert out.getvalue().endswith("\r" + "done" + " " * 34 + "\n")
-
-
-def test_progress_bar_off_a_terminal_prints_only_epoch_lines():
-    out = io.StringIO()
-    bar = ProgressBar(1, out)  # StringIO is not a terminal
-    bar.start_epoch(1)
-    bar(1, 1, 1, 0.5)
-    bar.end_epoch("epoch 1/1: loss 0.5")
-    assert out.getvalue() == "epoch 1/1: loss 0.5\n"
-
-
-# ----------------------------------------------------------------------------
 # Weights files
 # ----------------------------------------------------------------------------
 ARCH = {
@@ -349,7 +323,7 @@ def test_weights_round_trip_exactly(tmp_path):
                 ),
             ),
             r"do not fit the architecture .*channels \(2, 4\).*0\.W has shape \(3, 1, 5, 5\), "
-            r"expected \(2, 1, 5, 5\)",
+            r"this network expects \(2, 1, 5, 5\)",
         ),
     ],
     ids=["missing", "not-npz", "no-record", "bad-json", "other-architecture"],

@@ -191,10 +191,16 @@ def test_step_without_gradients_is_an_error(cls):
     ("make", "message"),
     [
         (lambda p: SGD([], lr=0.1), "the optimiser got no parameters to update"),
-        (lambda p: SGD(p, lr=0.0), "learning rate must be positive, got 0.0"),
-        (lambda p: Adam(p, lr=-1e-3), "learning rate must be positive, got -0.001"),
-        (lambda p: SGD(p, lr=0.1, momentum=1.0), r"0 <= momentum < 1, got 1.0"),
-        (lambda p: Adam(p, betas=(0.9, 1.0)), r"betas must lie in \[0, 1\), got \(0.9, 1.0\)"),
+        (lambda p: SGD(p, lr=0.0), r"lr must be a finite number in \(0, inf\), got 0.0"),
+        (lambda p: Adam(p, lr=-1e-3), r"lr must be a finite number in \(0, inf\), got -0.001"),
+        (
+            lambda p: SGD(p, lr=0.1, momentum=1.0),
+            r"momentum must be a finite number in \[0, 1\), got 1.0",
+        ),
+        (
+            lambda p: Adam(p, betas=(0.9, 1.0)),
+            r"betas\[1\] must be a finite number in \[0, 1\), got 1.0",
+        ),
     ],
 )
 def test_bad_hyperparameters(make, message):
