@@ -211,7 +211,8 @@ def _class_index(target: str, classes: list[str]) -> int:
 
 def _conv_blocks(net) -> list[int]:
     """Indices of the ReLU closing each convolutional block (after Conv2D [→ BatchNorm2D])."""
-    from .layers import BatchNorm2D, Conv2D, ReLU
+    from .batchnorm import BatchNorm2D
+    from .layers import Conv2D, ReLU
 
     found = []
     for i, layer in enumerate(net.layers):
@@ -261,7 +262,7 @@ def cmd_explain(args) -> int:
     except OSError as e:
         raise CLIError(f"cannot create the folder {out}: {e.strerror or e}") from None
 
-    from . import attribution, deconvnet, plotting  # matplotlib loads only when needed
+    from . import attribution, backward, deconvnet, plotting  # matplotlib loads only when needed
     from .plotting_style import render, use_book_style
 
     x = image[None]
@@ -315,7 +316,7 @@ def cmd_explain(args) -> int:
             image, {name: maps[name]}, title=f"{name} for {what}"
         )
     for block, layer in enumerate(_conv_blocks(net), start=1):
-        peaks = deconvnet.activations(net, x, layer)[0].max(axis=(1, 2))
+        peaks = backward.activations(net, x, layer)[0].max(axis=(1, 2))
         strongest = np.argsort(-peaks, kind="stable")[:8]
         projs = deconvnet.project_all(net, x, layer, pooling="switches", rule="deconvnet")
         figures[f"deconvnet-block{block}"] = plotting.projections(

@@ -35,18 +35,11 @@ from matplotlib.collections import PatchCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyArrowPatch, Polygon, Rectangle
 
-from .conv import _as_float_array, _pair, conv2d_forward_loops, correlate2d, output_size
-from .layers import (
-    BatchNorm2D,
-    Conv2D,
-    Dense,
-    Dropout,
-    Flatten,
-    MaxPool2D,
-    ReLU,
-    Sigmoid,
-    Tanh,
-)
+from .batchnorm import BatchNorm2D
+from .checks import float_array, pair
+from .conv import conv2d_forward_loops, correlate2d, output_size
+from .layers import Conv2D, Dense, Dropout, Flatten, ReLU, Sigmoid, Tanh
+from .pooling import MaxPool2D
 
 __all__ = [
     "FIGURES",
@@ -239,7 +232,7 @@ def _s(name: str, *idx) -> str:
 
 
 def _check_2d(a, name: str) -> np.ndarray:
-    a = _as_float_array(a, name)
+    a = float_array(a, name)
     if a.ndim != 2:
         raise ValueError(f"{name} must be a 2-D array (H, W), got shape {a.shape}")
     return a
@@ -309,8 +302,8 @@ def sliding_kernel(x, k, *, stride=1, padding=0, show_weights: bool = True) -> F
     """
     x = _check_2d(x, "x")
     k = _check_2d(k, "k")
-    sh, sw = _pair(stride, "stride")
-    ph, pw = _pair(padding, "padding")
+    sh, sw = pair(stride, "stride")
+    ph, pw = pair(padding, "padding")
     z = conv2d_forward_loops(x[None, None], k[None, None], stride=(sh, sw), padding=(ph, pw))[0, 0]
     H_out, W_out = z.shape
     if H_out * W_out > 16:
@@ -754,7 +747,7 @@ def receptive_field(layers: Sequence, axis: int = 0) -> list[ReceptiveField]:
     Parameters
     ----------
     layers : sequence
-        :class:`~cnnbook.layers.Conv2D`, :class:`~cnnbook.layers.MaxPool2D`,
+        :class:`~cnnbook.layers.Conv2D`, :class:`~cnnbook.pooling.MaxPool2D`,
         elementwise layers (ReLU, Sigmoid, Tanh, BatchNorm2D, Dropout), or
         tuples ``(kernel, stride, padding)``.
     axis : {0, 1}
@@ -1709,10 +1702,10 @@ def conv_matrix(k, input_shape: tuple[int, int], stride=1, padding=0) -> np.ndar
     k = np.asarray(k)
     if k.ndim != 2:
         raise ValueError(f"k must be a 2-D kernel (K_h, K_w), got shape {k.shape}")
-    H, W = _pair(input_shape, "input_shape")
+    H, W = pair(input_shape, "input_shape")
     kh, kw = k.shape
-    sh, sw = _pair(stride, "stride")
-    ph, pw = _pair(padding, "padding")
+    sh, sw = pair(stride, "stride")
+    ph, pw = pair(padding, "padding")
     H_out, W_out = output_size(H, kh, ph, sh), output_size(W, kw, pw, sw)
     M = np.zeros((H_out * W_out, H * W), dtype=k.dtype)
     for i in range(H_out):
@@ -1754,8 +1747,8 @@ def conv_matrix_figure(
     >>> [ax.get_title() for ax in fig.axes]
     ['forward: $z = M\\\\,x$  (4 × 9)', 'backward: $\\\\partial C/\\\\partial x = M^\\\\top \\\\delta$  (9 × 4)']
     """
-    kh, kw = _pair(kernel_shape, "kernel_shape")
-    H, W = _pair(input_shape, "input_shape")
+    kh, kw = pair(kernel_shape, "kernel_shape")
+    H, W = pair(input_shape, "input_shape")
     taps = np.arange(1, kh * kw + 1).reshape(kh, kw)
     colors = weight_colors(kh * kw)
     M = conv_matrix(taps, (H, W))

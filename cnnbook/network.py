@@ -23,10 +23,12 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .atomic import atomic_write
+from .batchnorm import BatchNorm2D
 from .checks import float_array, float_dtype, generator, labels, positive_int
-from .layers import BatchNorm2D, Conv2D, Dense, Flatten, Layer, MaxPool2D, ReLU
+from .layers import Conv2D, Dense, Flatten, Layer, ReLU
 from .losses import softmax, softmax_cross_entropy
 from .optim import Adam, Optimizer
+from .pooling import MaxPool2D
 
 __all__ = ["MAX_PARAMETERS", "Sequential", "book_cnn", "read_weights_npz"]
 
@@ -121,22 +123,23 @@ class Sequential:
 
     def predict_proba(self, x: np.ndarray, batch_size: int = 500) -> np.ndarray:
         """Class probabilities, in eval mode, batch by batch."""
-        x = self._check_input(x)
+        x = self.check_input(x)
         return softmax(self._batched(x, positive_int(batch_size, "batch_size")))
 
     def predict(self, x: np.ndarray, batch_size: int = 500) -> np.ndarray:
         """Most probable class for each input, in eval mode."""
-        x = self._check_input(x)
+        x = self.check_input(x)
         return self._batched(x, positive_int(batch_size, "batch_size")).argmax(axis=1)
 
     def evaluate(self, x: np.ndarray, y: np.ndarray, batch_size: int = 500) -> tuple[float, float]:
         """Mean cross-entropy and accuracy on ``(x, y)``, in eval mode."""
-        x = self._check_input(x)
+        x = self.check_input(x)
         logits = self._batched(x, positive_int(batch_size, "batch_size"))
         loss, _ = softmax_cross_entropy(logits, y)
         return loss, float(np.mean(logits.argmax(axis=1) == y))
 
-    def _check_input(self, x, name: str = "x") -> np.ndarray:
+    def check_input(self, x, name: str = "x") -> np.ndarray:
+        """Return ``x`` as a finite, non-empty batch in the network's dtype, or raise."""
         x = float_array(x, name)
         if x.ndim < 2 or len(x) == 0:
             raise ValueError(
@@ -204,7 +207,7 @@ class Sequential:
             If the loss or the weights stop being finite (the training
             diverged); the message names the epoch and the batch.
         """
-        x = self._check_input(x)
+        x = self.check_input(x)
         y = np.asarray(y)
         if y.shape != (len(x),):
             raise ValueError(
@@ -227,7 +230,7 @@ class Sequential:
         if validation_data is not None:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
                 raise TypeError("validation_data must be a pair (x_val, y_val)")
-            x_val = self._check_input(validation_data[0], "validation_data x")
+            x_val = self.check_input(validation_data[0], "validation_data x")
             if x_val.shape[1:] != x.shape[1:]:
                 raise ValueError(
                     f"validation_data x has samples of shape {x_val.shape[1:]}, "
@@ -411,7 +414,7 @@ def book_cnn(
     channels : (int, int)
         Filters in the two convolutional layers.
     batchnorm : bool
-        Insert :class:`~cnnbook.layers.BatchNorm2D` after each convolution.
+        Insert :class:`~cnnbook.batchnorm.BatchNorm2D` after each convolution.
     rng : int or numpy.random.Generator
         Seed for the initial weights.
     dtype : float32 or float64

@@ -36,7 +36,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-from .conv import _as_float_array
+from .checks import float_array
 
 __all__ = [
     "FIGURES",
@@ -67,7 +67,7 @@ _MAX_GRID_HEIGHT = 7.5  # inches of images in one grid figure
 # ----------------------------------------------------------------------------
 def _one_image(a, name: str) -> np.ndarray:
     """One picture as ``(H, W)`` or ``(H, W, 3)`` float64, from 2-D, (1,H,W) or (3,H,W)."""
-    a = _as_float_array(a, name)
+    a = float_array(a, name)
     if a.ndim == 3 and a.shape[0] == 1:
         a = a[0]
     elif a.ndim == 3 and a.shape[0] == 3:
@@ -86,7 +86,7 @@ def _as_images(images, name: str) -> list[np.ndarray]:
     if isinstance(images, (list, tuple)):
         items = list(images)
     else:
-        a = _as_float_array(images, name)
+        a = float_array(images, name)
         if a.ndim not in (2, 3, 4):
             raise ValueError(
                 f"{name} must have shape (H, W), (N, H, W) or (N, C, H, W) with C = 1 or 3, "
@@ -430,7 +430,7 @@ def feature_maps(
     >>> [[float(v) for v in ax.images[0].get_clim()] for ax in fig.axes]
     [[0.0, 2.0], [0.0, 1.0], [0.0, 5.0]]
     """
-    a = _as_float_array(activations, "activations")
+    a = float_array(activations, "activations")
     if a.ndim == 4 and a.shape[0] == 1:
         a = a[0]
     if a.ndim != 3:
@@ -503,7 +503,7 @@ def filters(
     >>> len(fig.axes), fig.axes[1].get_title(), fig.axes[0].get_ylabel()
     (8, '#1', 'in 0')
     """
-    W = _as_float_array(W, "W")
+    W = float_array(W, "W")
     if W.ndim != 4:
         raise ValueError(f"W must have shape (C_out, C_in, K_h, K_w), got {W.shape}")
     C_out, C_in = W.shape[:2]
@@ -678,7 +678,7 @@ def top_k_grid(
     (6, '#5', '3.00')
     """
     _check_choice(style, ("signed", "minmax"), "style")
-    x = _as_float_array(images, "images")
+    x = float_array(images, "images")
     if x.ndim not in (4, 5):
         raise ValueError(f"images must have shape (F, k, H, W) or (F, k, C, H, W), got {x.shape}")
     F, k = x.shape[:2]
@@ -686,14 +686,14 @@ def top_k_grid(
         raise ValueError(f"row_labels must have one entry per feature ({F}), got {len(row_labels)}")
     labels = list(row_labels) if row_labels is not None else [f"#{f}" for f in range(F)]
     if scores is not None:
-        scores = _as_float_array(scores, "scores")
+        scores = float_array(scores, "scores")
         if scores.shape != (F, k):
             raise ValueError(
                 f"scores must have shape ({F}, {k}) to match images, got {scores.shape}"
             )
     per_feature = 1
     if projections is not None:
-        p = _as_float_array(projections, "projections")
+        p = float_array(projections, "projections")
         if p.shape != x.shape:
             raise ValueError(f"projections must have the shape of images {x.shape}, got {p.shape}")
         per_feature = 2
@@ -1188,7 +1188,7 @@ def _demo_conv():
     """Seeded 5×5 filters of the book's shape and their ReLU feature maps of the digit."""
     from scipy.ndimage import gaussian_filter
 
-    from .conv import conv2d_forward
+    from .conv_fast import conv2d_forward
 
     rng = np.random.default_rng(0)
     W = gaussian_filter(rng.standard_normal((8, 1, 5, 5)), (0, 0, 0.8, 0.8))

@@ -8,16 +8,15 @@ import numpy as np
 import pytest
 from scipy import special
 
+from cnnbook.batchnorm import BatchNorm2D
 from cnnbook.data import load_digits_8x8
 from cnnbook.gradcheck import numerical_gradient, rel_error
 from cnnbook.layers import (
-    BatchNorm2D,
     Conv2D,
     Dense,
     Dropout,
     Flatten,
     Layer,
-    MaxPool2D,
     ReLU,
     Sigmoid,
     Tanh,
@@ -25,6 +24,7 @@ from cnnbook.layers import (
 from cnnbook.losses import softmax_cross_entropy
 from cnnbook.network import Sequential, book_cnn
 from cnnbook.optim import SGD, Adam
+from cnnbook.pooling import MaxPool2D
 
 
 @pytest.fixture(scope="module")
