@@ -248,55 +248,56 @@ class Sequential:
         saved_flag = getattr(first, "input_grad", None)
         if saved_flag is not None:
             first.input_grad = False  # nobody needs dC/d(data) while training
-        try:
-            for epoch in range(1, epochs + 1):
-                t0 = time.perf_counter()
-                if lr_schedule is not None:
-                    optimizer.lr = lr_schedule(epoch)
-                self.train()
-                order = rng.permutation(n)
-                total_loss = 0.0
-                correct = 0
-                bar = tqdm(
-                    range(n_batches),
-                    desc=f"epoch {epoch}/{epochs}",
-                    unit="batch",
-                    leave=False,
-                    file=sys.stderr,
-                    disable=None if progress else True,  # None: off when not a terminal
-                )
-                for b in bar:
-                    idx = order[b * batch_size : (b + 1) * batch_size]
-                    logits = self.forward(x[idx])
-                    loss, dlogits = softmax_cross_entropy(logits, y[idx])
-                    if not math.isfinite(loss):
-                        raise FloatingPointError(_diverged(f"the loss became {loss}", epoch, b))
-                    self.backward(dlogits.astype(logits.dtype, copy=False))
-                    optimizer.step()
-                    total_loss += loss * len(idx)
-                    correct += int(np.sum(logits.argmax(axis=1) == y[idx]))
-                    bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
-                bar.close()
-                if not all(np.isfinite(v).all() for v in self.state_dict().values()):
-                    raise FloatingPointError(_diverged("the weights became infinite", epoch, b))
-                history["loss"].append(total_loss / n)
-                history["accuracy"].append(correct / n)
-                line = (
-                    f"epoch {epoch}/{epochs}: loss {total_loss / n:.4f}, accuracy {correct / n:.4f}"
-                )
-                if validation_data is not None:
-                    vl, va = self.evaluate(x_val, y_val)
-                    history["val_loss"].append(vl)
-                    history["val_accuracy"].append(va)
-                    line += f", val_loss {vl:.4f}, val_accuracy {va:.4f}"
-                history["time"].append(time.perf_counter() - t0)
-                if verbose:
-                    print(f"{line} ({history['time'][-1]:.1f} s)", file=sys.stdout, flush=True)
-                if on_epoch is not None:
-                    on_epoch(epoch, history)
-        finally:
-            if saved_flag is not None:
-                first.input_grad = saved_flag
+        # Overflow is caught below as a non-finite loss or weights, with the
+        # epoch and batch it happened in, instead of as a RuntimeWarning.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            try:
+                for epoch in range(1, epochs + 1):
+                    t0 = time.perf_counter()
+                    if lr_schedule is not None:
+                        optimizer.lr = lr_schedule(epoch)
+                    self.train()
+                    order = rng.permutation(n)
+                    total_loss = 0.0
+                    correct = 0
+                    bar = tqdm(
+                        range(n_batches),
+                        desc=f"epoch {epoch}/{epochs}",
+                        unit="batch",
+                        leave=False,
+                        file=sys.stderr,
+                        disable=None if progress else True,  # None: off when not a terminal
+                    )
+                    for b in bar:
+                        idx = order[b * batch_size : (b + 1) * batch_size]
+                        logits = self.forward(x[idx])
+                        loss, dlogits = softmax_cross_entropy(logits, y[idx])
+                        if not math.isfinite(loss):
+                            raise FloatingPointError(_diverged(f"the loss became {loss}", epoch, b))
+                        self.backward(dlogits.astype(logits.dtype, copy=False))
+                        optimizer.step()
+                        total_loss += loss * len(idx)
+                        correct += int(np.sum(logits.argmax(axis=1) == y[idx]))
+                        bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
+                    bar.close()
+                    if not all(np.isfinite(v).all() for v in self.state_dict().values()):
+                        raise FloatingPointError(_diverged("the weights became infinite", epoch, b))
+                    history["loss"].append(total_loss / n)
+                    history["accuracy"].append(correct / n)
+                    line = f"epoch {epoch}/{epochs}: loss {total_loss / n:.4f}, accuracy {correct / n:.4f}"
+                    if validation_data is not None:
+                        vl, va = self.evaluate(x_val, y_val)
+                        history["val_loss"].append(vl)
+                        history["val_accuracy"].append(va)
+                        line += f", val_loss {vl:.4f}, val_accuracy {va:.4f}"
+                    history["time"].append(time.perf_counter() - t0)
+                    if verbose:
+                        print(f"{line} ({history['time'][-1]:.1f} s)", file=sys.stdout, flush=True)
+                    if on_epoch is not None:
+                        on_epoch(epoch, history)
+            finally:
+                if saved_flag is not None:
+                    first.input_grad = saved_flag
         return history
 
     # -- saving and loading ----------------------------------------------------

@@ -63,7 +63,7 @@ def train_book_cnn(
     data : cnnbook.data.Dataset, optional
         Defaults to :func:`cnnbook.data.load_mnist_sample` in float32.
     batchnorm : bool
-        Train the variant with :class:`~cnnbook.layers.BatchNorm2D`.
+        Train the variant with :class:`~cnnbook.batchnorm.BatchNorm2D`.
     cache_dir : path, optional
         If given, the trained weights and history are stored there under a
         name that hashes the recipe, the data and the package source; a later
