@@ -293,6 +293,9 @@ def maxpool_switches() -> Player:
     )
 
 
+#: The still figures of the module (frames of a player), for the reproducibility test.
+FIGURES = {"dilation": dilation_figure, "cropping": cropping_figure}
+
 #: Name of each player to the function that builds it.
 PLAYERS = {
     "gather-scatter": gather_scatter,
