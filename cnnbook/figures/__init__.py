@@ -48,5 +48,8 @@ MODULES: tuple[str, ...] = (
     "cnnbook.figures.projections",
     "cnnbook.figures.attribution",
     "cnnbook.figures.training",
+    "cnnbook.figures.board",
+    "cnnbook.figures.player",
+    "cnnbook.figures.players_forward",
     "cnnbook.figures.players_backward",
 )

@@ -224,3 +224,15 @@ def two_grids(first, second, *, stacked: bool, slots=None) -> Board:
     board.grid(a, ((width - wa) / 2, 1 + (top - ha) / 2), **opt_a)
     board.grid(b, ((width - wb) / 2, 1 + top + 1.2 + (bottom - hb) / 2), **opt_b)
     return board
+
+
+def _example():
+    return two_grids(
+        ([[1, 2], [3, 4]], {"title": "x", "read": [(0, 0)]}),
+        ([[5]], {"title": "y", "fill": "output", "write": [(0, 0)]}),
+        stacked=False,
+    ).figure
+
+
+#: A representative figure, for the reproducibility test of :mod:`cnnbook.figures`.
+FIGURES = {"two_grids": _example}

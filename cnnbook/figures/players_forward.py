@@ -203,3 +203,6 @@ PLAYERS = {
     "padding-stride-dilation": padding_stride_dilation,
     "transposed": transposed_convolution,
 }
+
+#: The players are HTML, not figures; tests/test_players.py checks them.
+FIGURES: dict = {}
