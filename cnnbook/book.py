@@ -145,7 +145,7 @@ class CheckTable:
             for e, how, err in self.rows
         )
         return (
-            '<table class="cnnbook-checks"><thead><tr>'
+            '<table class="cnnbook-checks" style="font-size: 0.9em"><thead><tr>'
             f"{head}</tr></thead><tbody>{body}</tbody></table>"
         )
 

@@ -197,5 +197,14 @@ class Player:
         return f"Player({self.name!r}, {len(self)} frames, {len(self._html.encode()):,} bytes)"
 
 
-#: A player is HTML, not a figure: nothing for the figure tests (they test players apart).
-FIGURES: dict = {}
+def _demo_frame():
+    """The first frame of the module's example: the kind of figure a player shows."""
+    from cnnbook.figures.board import Board
+
+    board = Board(2, 1)
+    board.grid([[0, 1]], (0, 0))
+    return board.figure
+
+
+#: A representative frame, for the reproducibility tests of :mod:`cnnbook.figures`.
+FIGURES = {"demo_frame": _demo_frame}

@@ -19,7 +19,13 @@ from cnnbook.conv_fast import conv2d_backward, conv2d_forward, conv2d_transpose
 from cnnbook.figures.board import Board, integer_text, sum_text, two_grids
 from cnnbook.figures.player import Player
 
-__all__ = ["PLAYERS", "forward_pass", "padding_stride_dilation", "transposed_convolution"]
+__all__ = [
+    "PLAYERS",
+    "forward_frame",
+    "forward_pass",
+    "padding_stride_dilation",
+    "transposed_convolution",
+]
 
 #: The small integer input the forward players slide over.
 X5 = np.array(
@@ -45,6 +51,30 @@ def _later(cells: list[tuple[int, int]], k: int) -> list[tuple[int, int]]:
     return cells[k + 1 :]
 
 
+def forward_frame(t: int = 4):
+    """Frame ``t`` of :func:`forward_pass`: the kernel over its ``t``-th window, in raster order.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    x, k = X5, K3
+    y = correlate2d(x, k, "valid")
+    cells = _raster(*y.shape)
+    i, j = cells[t]
+    assert np.sum(x[i : i + 3, j : j + 3] * k) == y[i, j], (i, j)
+    board = Board(13, 6.1)
+    window = [(i + m, j + n) for m in range(3) for n in range(3)]
+    notes = {(i + m, j + n): "×" + integer_text(k[m, n]) for m in range(3) for n in range(3)}
+    board.grid(x, (0, 0.9), title="input x", read=window, notes=notes)
+    board.text(5.5, 3.4, "⋆", size=2)
+    board.grid(k, (6, 0.9), title="kernel k", fill="kernel")
+    board.text(9.5, 2.4, "=", size=1.4)
+    board.grid(y, (10, 0.9), title="output y", fill="output", write=[(i, j)],
+               blank=_later(cells, t))  # fmt: skip
+    return board.figure
+
+
 def forward_pass() -> Player:
     """A 3×3 kernel sliding over a 5×5 input, one output cell per frame (valid correlation).
 
@@ -57,21 +87,11 @@ def forward_pass() -> Player:
     x, k = X5, K3
     y = correlate2d(x, k, "valid")
     cells = _raster(*y.shape)
-    frames, captions = [], []
-    for t, (i, j) in enumerate(cells):
-        patch = x[i : i + 3, j : j + 3]
-        assert np.sum(patch * k) == y[i, j], (i, j)
-        board = Board(13, 6.1)
-        window = [(i + m, j + n) for m in range(3) for n in range(3)]
-        notes = {(i + m, j + n): "×" + integer_text(k[m, n]) for m in range(3) for n in range(3)}
-        board.grid(x, (0, 0.9), title="input x", read=window, notes=notes)
-        board.text(5.5, 3.4, "⋆", size=2)
-        board.grid(k, (6, 0.9), title="kernel k", fill="kernel")
-        board.text(9.5, 2.4, "=", size=1.4)
-        board.grid(y, (10, 0.9), title="output y", fill="output", write=[(i, j)],
-                   blank=_later(cells, t))  # fmt: skip
-        frames.append(board.figure)
-        captions.append(f"y[{i}, {j}] = {sum_text(patch, k)} = {integer_text(y[i, j])}")
+    frames = [forward_frame(t) for t in range(len(cells))]
+    captions = [
+        f"y[{i}, {j}] = {sum_text(x[i : i + 3, j : j + 3], k)} = {integer_text(y[i, j])}"
+        for i, j in cells
+    ]
     return Player(
         "forward",
         frames,
@@ -204,5 +224,6 @@ PLAYERS = {
     "transposed": transposed_convolution,
 }
 
-#: The players are HTML, not figures; tests/test_players.py checks them.
-FIGURES: dict = {}
+#: A still frame, for the reproducibility tests of :mod:`cnnbook.figures`; the
+#: players themselves are HTML, checked by ``tests/test_players.py``.
+FIGURES = {"forward_frame": forward_frame}
