@@ -17,7 +17,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .layers import BatchNorm2D, Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU, Sigmoid, Tanh
+from .batchnorm import BatchNorm2D
+from .layers import Conv2D, Dense, Dropout, Flatten, ReLU, Sigmoid, Tanh
+from .pooling import MaxPool2D
 
 __all__ = ["ELEMENTWISE", "ReceptiveField", "receptive_field", "receptive_field_box"]
 
@@ -68,7 +70,7 @@ def receptive_field(layers: Sequence, axis: int = 0) -> list[ReceptiveField]:
     Parameters
     ----------
     layers : sequence
-        :class:`~cnnbook.layers.Conv2D`, :class:`~cnnbook.layers.MaxPool2D`,
+        :class:`~cnnbook.layers.Conv2D`, :class:`~cnnbook.pooling.MaxPool2D`,
         elementwise layers (ReLU, Sigmoid, Tanh, BatchNorm2D, Dropout), or
         tuples ``(kernel, stride, padding)``.
     axis : {0, 1}

@@ -308,7 +308,7 @@ def _demo_conv():
     """Seeded 5×5 filters of the book's shape and their ReLU feature maps of the digit."""
     from scipy.ndimage import gaussian_filter
 
-    from ..conv import conv2d_forward
+    from ..conv_fast import conv2d_forward
 
     rng = np.random.default_rng(0)
     W = gaussian_filter(rng.standard_normal((8, 1, 5, 5)), (0, 0, 0.8, 0.8))

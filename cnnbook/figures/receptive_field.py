@@ -15,8 +15,9 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from ..layers import Conv2D, MaxPool2D
+from ..layers import Conv2D
 from ..plotting_style import MIN_FONT_SIZE
+from ..pooling import MaxPool2D
 from ..receptive_field import ELEMENTWISE, ReceptiveField, receptive_field, receptive_field_box
 from ._draw import check_2d, light
 
