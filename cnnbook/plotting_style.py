@@ -204,12 +204,13 @@ def book_format(fig) -> str:
 
 
 def book_image(fig) -> tuple[str, bytes, dict[str, int]]:
-    """The figure as the book shows it: MIME type, bytes and display size.
+    """The figure as the book shows it: MIME type, bytes and display width.
 
     The bounding box is tight. An SVG has no display size (it carries its
     own); a PNG is drawn at :data:`PNG_SCALE` times the figure's dpi and gets
-    ``{"width": ..., "height": ...}`` in CSS pixels, its size at the figure's dpi,
-    so that it shows as large as before, only sharper.
+    ``{"width": ...}`` in CSS pixels, its width at the figure's dpi,
+    so that it shows as large as before, only sharper. A figure with a
+    smoothly interpolated image (a photograph) stays at the figure's dpi.
 
     Examples
     --------
@@ -226,13 +227,19 @@ def book_image(fig) -> tuple[str, bytes, dict[str, int]]:
     the PNG holds twice as many pixels each way:
 
     >>> mime, size, int.from_bytes(data[16:20], "big")
-    ('image/png', {'width': 220, 'height': 120}, 440)
+    ('image/png', {'width': 220}, 440)
     """
     if book_format(fig) == "svg":
         return "image/svg+xml", render(fig, "svg", bbox_inches="tight"), {}
-    data = render(fig, "png", dpi=PNG_SCALE * fig.dpi, bbox_inches="tight")
-    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
-    return "image/png", data, {"width": width // PNG_SCALE, "height": height // PNG_SCALE}
+    # Pixels drawn as squares (a digit, a feature map) stay crisp only at 2x; a
+    # smoothly resampled photograph looks much the same at 1x and weighs 2.5 times less.
+    images = [*fig.images, *(im for ax in fig.axes for im in ax.images)]
+    crisp = all(im.get_interpolation() in ("nearest", "none") for im in images)
+    scale = PNG_SCALE if crisp else 1
+    data = render(fig, "png", dpi=scale * fig.dpi, bbox_inches="tight")
+    # Only the width: with a height too, a page that narrows the image (a phone)
+    # would keep the height and squash it.
+    return "image/png", data, {"width": int.from_bytes(data[16:20], "big") // scale}
 
 
 def small_texts(fig, minimum: float = MIN_FONT_SIZE) -> list[str]:
