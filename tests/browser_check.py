@@ -206,8 +206,10 @@ VISIBLE_SEARCH_BOXES = """
 """
 
 SIDEWAYS = """
-() => {
-  const width = window.innerWidth, scroll = document.documentElement.scrollWidth;
+width => {
+  // width: the viewport's; a phone's browser widens the layout to fit a wide
+  // page (innerWidth grows with it), so compare with the width it was given.
+  const scroll = Math.max(document.documentElement.scrollWidth, document.body.scrollWidth);
   if (scroll <= width + 1) return null;
   const inScroller = el => {
     for (let p = el.parentElement; p; p = p.parentElement) {
@@ -350,7 +352,7 @@ def check_phone_page(context, base: str, rel: str, shots: Path | None) -> list[s
         page = open_page(context, base, rel, problems, set())
         page.evaluate(WAIT_FOR_MATHJAX)
         page.evaluate(LOAD_ALL_IMAGES)
-        wide = page.evaluate(SIDEWAYS)
+        wide = page.evaluate(SIDEWAYS, PHONE["width"])
         if wide:
             problems.append(
                 f"scrolls sideways at {wide['width']} px (page {wide['scroll']} px wide; "
