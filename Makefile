@@ -15,9 +15,9 @@ STAMP  := $(VENV)/.installed
 # that a page whose warning failed one build fails the next one too.
 SPHINXOPTS ?= -W --keep-going -n -E
 # Two BLAS threads, one per core: measured on a quiet 2-core machine they make a
-# training epoch about 25 % faster than one BLAS thread plus a copy thread
-# (CNNBOOK_THREADS). They stall badly when another process holds a core; set
-# OPENBLAS_NUM_THREADS=1 CNNBOOK_THREADS=2 on a busy machine.
+# training epoch about 25 % faster than one BLAS thread plus a thread for the
+# im2col copies (which cnnbook therefore no longer has). They stall badly when
+# another process holds a core; set OPENBLAS_NUM_THREADS=1 on a busy machine.
 export OMP_NUM_THREADS ?= 2
 export OPENBLAS_NUM_THREADS ?= 2
 export MPLBACKEND := Agg

@@ -28,7 +28,7 @@ import time
 
 import numpy as np
 
-from cnnbook import conv
+from cnnbook import conv, conv_fast
 from cnnbook.data import load_mnist_sample
 from cnnbook.network import book_cnn
 from cnnbook.optim import Adam
@@ -79,12 +79,12 @@ def time_shape(rng, shape, c_out, k, pad, repeats_fast, repeats_slow) -> dict:
     x = rng.standard_normal(shape)
     W = rng.standard_normal((c_out, shape[1], k, k)) * 0.1
     b = rng.standard_normal(c_out)
-    dy = rng.standard_normal(conv.conv2d_forward(x, W, b, 1, pad).shape)
+    dy = rng.standard_normal(conv_fast.conv2d_forward(x, W, b, 1, pad).shape)
     ws: dict = {}  # the layer's reusable scratch buffers, as Conv2D keeps them
 
     def fast():
-        _, cols = conv.conv2d_forward(x, W, b, 1, pad, return_cols=True, workspace=ws)
-        conv.conv2d_backward(dy, x, W, 1, pad, cols=cols, workspace=ws)
+        _, cols = conv_fast.conv2d_forward(x, W, b, 1, pad, return_cols=True, workspace=ws)
+        conv_fast.conv2d_backward(dy, x, W, 1, pad, cols=cols, workspace=ws)
 
     def scipy_ref():
         conv.conv2d_forward_scipy(x, W, b, 1, pad)
@@ -160,11 +160,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     blas = os.environ.get("OPENBLAS_NUM_THREADS", "default")
-    copies = os.environ.get("CNNBOOK_THREADS", "1")
-    print(
-        f"cnnbook benchmarks: {os.cpu_count()} CPUs, "
-        f"OPENBLAS_NUM_THREADS={blas}, CNNBOOK_THREADS={copies}\n"
-    )
+    print(f"cnnbook benchmarks: {os.cpu_count()} CPUs, OPENBLAS_NUM_THREADS={blas}\n")
     rows = bench_conv(args.repeats, args.slow_repeats)
     t_epoch = bench_epoch(args.epochs)
     print(f"\none epoch of the book's CNN on 4,000 MNIST images, float32: {t_epoch:.2f} s")

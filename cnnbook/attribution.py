@@ -7,7 +7,7 @@ Every method here explains the *score* of one class for one image:
 * :func:`smoothgrad` (Smilkov et al., 2017): that gradient averaged over noisy
   copies of the image;
 * :func:`guided_backprop` (Springenberg et al., 2014): the same backward pass
-  with the guided ReLU rule of :mod:`cnnbook.deconvnet`;
+  with the guided ReLU rule of :mod:`cnnbook.backward`;
 * :func:`occlusion` (Zeiler and Fergus, 2014): no gradient at all, only how
   much the class probability falls when a patch of the image is covered.
 
@@ -19,17 +19,16 @@ vanish for confident predictions. :func:`occlusion` measures probabilities by
 default, as the source and Zeiler and Fergus do, and logits on request.
 
 The network is never disturbed: all passes run through
-:func:`cnnbook.deconvnet.backward_pass`'s machinery on detached copies of the
-layers, in evaluation mode.
+the recorded forward pass of :class:`cnnbook.backward.Trace`, on detached
+copies of the layers, in evaluation mode.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .conv import _pair
-from .deconvnet import _backward, _check_choice, _check_net, _forward
-from .layers import _rng
+from .backward import Trace, check_net
+from .checks import choice, generator, number, pair, positive_int
 from .losses import softmax
 from .network import Sequential
 
@@ -50,15 +49,15 @@ GRIDS = ("image", "patch")
 # Checks
 # ----------------------------------------------------------------------------
 def _check_images(net, x) -> np.ndarray:
-    _check_net(net)
-    x = net._check_input(x)
+    check_net(net)
+    x = net.check_input(x)
     if x.ndim != 4:
         raise ValueError(f"x must be a batch of images of shape (N, C, H, W), got shape {x.shape}")
     return x
 
 
 def _logits(net: Sequential, x: np.ndarray) -> np.ndarray:
-    s = _forward(net, x, len(net.layers) - 1)[2]
+    s = Trace(net, x).output
     if s.ndim != 2:
         raise ValueError(f"net must output class scores of shape (N, K), got shape {s.shape}")
     return s
@@ -83,12 +82,6 @@ def _targets(target, logits: np.ndarray) -> np.ndarray:
     return t.astype(np.intp)
 
 
-def _positive_int(v, name: str) -> int:
-    if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
-        raise ValueError(f"{name} must be a positive int, got {v!r}")
-    return int(v)
-
-
 def _one_hot(t: np.ndarray, logits: np.ndarray) -> np.ndarray:
     seed = np.zeros_like(logits)
     seed[np.arange(len(t)), t] = 1
@@ -98,11 +91,11 @@ def _one_hot(t: np.ndarray, logits: np.ndarray) -> np.ndarray:
 def _class_pass(net: Sequential, x: np.ndarray, target, rule: str) -> np.ndarray:
     """Backward pass from a one-hot seed at each image's target logit."""
     x = _check_images(net, x)
-    clones, shapes, logits = _forward(net, x, len(net.layers) - 1)
+    trace = Trace(net, x)
+    logits = trace.output
     if logits.ndim != 2:
         raise ValueError(f"net must output class scores of shape (N, K), got shape {logits.shape}")
-    seed = _one_hot(_targets(target, logits), logits)
-    return _backward(clones, shapes, seed, rule, "switches", 0)
+    return trace.backward(_one_hot(_targets(target, logits), logits), rule)
 
 
 # ----------------------------------------------------------------------------
@@ -150,17 +143,8 @@ def input_gradient(net: Sequential, x: np.ndarray, target=None) -> np.ndarray:
 def saliency(net: Sequential, x: np.ndarray, target=None) -> np.ndarray:
     """Simonyan et al.'s saliency map: the largest gradient magnitude over the channels.
 
-    Parameters
-    ----------
-    net : Sequential
-        Ends in class scores (logits), shape ``(N, K)``.
-    x : ndarray, shape (N, C, H, W)
-    target : int or array of int, shape (N,), optional
-        Default the predicted class.
-
-    Returns
-    -------
-    ndarray, shape (N, H, W)
+    Takes ``net``, ``x`` and ``target`` as :func:`input_gradient` does, and
+    returns an array of shape (N, H, W).
 
     Notes
     -----
@@ -187,16 +171,13 @@ def guided_backprop(net: Sequential, x: np.ndarray, target=None) -> np.ndarray:
     """Guided backpropagation (Springenberg et al., 2014) from a class score.
 
     The backward pass of :func:`input_gradient` with the ``"guided"`` ReLU
-    rule of :func:`cnnbook.deconvnet.relu_backward`: a ReLU passes a signal
+    rule of :func:`cnnbook.backward.relu_backward`: a ReLU passes a signal
     back only where its input was positive *and* the signal is positive.
 
     Parameters
     ----------
-    net : Sequential
-        Ends in class scores (logits), shape ``(N, K)``.
-    x : ndarray, shape (N, C, H, W)
-    target : int or array of int, shape (N,), optional
-        Default the predicted class.
+    net, x, target
+        As in :func:`input_gradient`.
 
     Returns
     -------
@@ -240,9 +221,8 @@ def smoothgrad(
 
     Parameters
     ----------
-    net : Sequential
-        Ends in class scores (logits), shape ``(N, K)``.
-    x : ndarray, shape (N, C, H, W)
+    net, x
+        As in :func:`input_gradient`.
     target : int or array of int, shape (N,), optional
         Default the class predicted for the *clean* image, kept for all its
         noisy copies.
@@ -288,16 +268,10 @@ def smoothgrad(
     array([[[3., 2.]]])
     """
     x = _check_images(net, x)
-    if (
-        isinstance(noise_level, bool)
-        or not isinstance(noise_level, (int, float, np.integer, np.floating))
-        or not np.isfinite(noise_level)
-        or noise_level < 0
-    ):
-        raise ValueError(f"noise_level must be a finite number >= 0, got {noise_level!r}")
-    n_samples = _positive_int(n_samples, "n_samples")
-    batch_size = _positive_int(batch_size, "batch_size")
-    gen = _rng(rng)
+    noise_level = number(noise_level, "noise_level", low=0)
+    n_samples = positive_int(n_samples, "n_samples")
+    batch_size = positive_int(batch_size, "batch_size")
+    gen = generator(rng)
     t = _targets(target, _logits(net, x))
     total = np.zeros_like(x)
     for n in range(len(x)):
@@ -339,7 +313,7 @@ def patch_positions(size: int, patch: int, stride: int) -> np.ndarray:
     array([0, 2, 4])
     """
     size, patch, stride = (
-        _positive_int(v, n) for v, n in ((size, "size"), (patch, "patch"), (stride, "stride"))
+        positive_int(v, n) for v, n in ((size, "size"), (patch, "patch"), (stride, "stride"))
     )
     if patch > size:
         raise ValueError(f"patch ({patch}) must not be larger than the image ({size})")
@@ -354,11 +328,7 @@ def _check_fill(fill):
         if fill != "mean":
             raise ValueError(f"fill must be a number or 'mean', got {fill!r}")
         return fill
-    if isinstance(fill, bool) or not isinstance(fill, (int, float, np.integer, np.floating)):
-        raise TypeError(f"fill must be a number or 'mean', got {type(fill).__name__}")
-    if not np.isfinite(fill):
-        raise ValueError(f"fill must be finite, got {fill!r}")
-    return float(fill)
+    return number(fill, "fill")
 
 
 def occlusion(
@@ -380,9 +350,8 @@ def occlusion(
 
     Parameters
     ----------
-    net : Sequential
-        Ends in class scores (logits), shape ``(N, K)``.
-    x : ndarray, shape (N, C, H, W)
+    net, x
+        As in :func:`input_gradient`.
     target : int or array of int, shape (N,), optional
         Default the class predicted for the unoccluded image.
     patch : int or (int, int)
@@ -439,15 +408,13 @@ def occlusion(
     array([[[4., 6.]]])
     """
     x = _check_images(net, x)
-    _check_choice(measure, MEASURES, "measure")
-    _check_choice(grid, GRIDS, "grid")
+    choice(measure, MEASURES, "measure")
+    choice(grid, GRIDS, "grid")
     fill = _check_fill(fill)
-    batch_size = _positive_int(batch_size, "batch_size")
+    batch_size = positive_int(batch_size, "batch_size")
     N, _, H, W = x.shape
-    ph, pw = _pair(patch, "patch")
-    sh, sw = _pair(stride, "stride")
-    for v, name in ((ph, "patch"), (pw, "patch"), (sh, "stride"), (sw, "stride")):
-        _positive_int(v, name)
+    ph, pw = pair(patch, "patch", low=1)
+    sh, sw = pair(stride, "stride", low=1)
     if ph > H or pw > W:
         raise ValueError(f"patch {(ph, pw)} must fit in the image of size {(H, W)}")
     if grid == "image" and (sh > ph or sw > pw):

@@ -7,7 +7,11 @@ Every layer has
   ``self.grads`` with the same keys as ``self.params``;
 * ``params`` and ``grads`` dictionaries (keys ``"W"``, ``"b"``, ``"gamma"``,
   ``"beta"``), and a ``training`` flag that :class:`Dropout` and
-  :class:`BatchNorm2D` read.
+  :class:`~cnnbook.batchnorm.BatchNorm2D` read.
+
+This module holds the base class, the convolution, the activations and the
+dense layers; max pooling lives in :mod:`cnnbook.pooling` and batch
+normalisation in :mod:`cnnbook.batchnorm`.
 
 Names follow PyTorch's, so a reader can carry the code over. Layers compute in
 the dtype of their parameters and input: float64 for gradient checks, float32
@@ -18,44 +22,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from .conv import _as_float_array, _pair, conv2d_backward, conv2d_forward, output_size
+from .checks import float_array, float_dtype, generator, number, pair, positive_int
+from .conv import output_size
+from .conv_fast import conv2d_backward, conv2d_forward
 
 __all__ = [
-    "BatchNorm2D",
     "Conv2D",
     "Dense",
     "Dropout",
     "Flatten",
     "Layer",
-    "MaxPool2D",
     "ReLU",
     "Sigmoid",
     "Tanh",
 ]
-
-
-def _rng(rng) -> np.random.Generator:
-    """A generator from a seed, a generator, or None (seed 0, so runs repeat)."""
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if rng is None:
-        return np.random.default_rng(0)
-    if isinstance(rng, (int, np.integer)):
-        return np.random.default_rng(int(rng))
-    raise TypeError(f"rng must be None, an int seed or a numpy Generator, got {type(rng).__name__}")
-
-
-def _float_dtype(dtype) -> np.dtype:
-    dtype = np.dtype(dtype)
-    if dtype not in (np.float32, np.float64):
-        raise TypeError(f"dtype must be float32 or float64, got {dtype}")
-    return dtype
-
-
-def _positive_int(v, name: str) -> int:
-    if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
-        raise ValueError(f"{name} must be a positive int, got {v!r}")
-    return int(v)
 
 
 class Layer:
@@ -95,17 +75,32 @@ class Layer:
 
     def astype(self, dtype) -> Layer:
         """Cast parameters and buffers to ``dtype`` (float32 or float64), in place."""
-        dtype = _float_dtype(dtype)
+        dtype = float_dtype(dtype)
         for store in (self.params, self.buffers):
             for k, v in store.items():
                 store[k] = v.astype(dtype)
         self.grads = {}
         return self
 
+    def expect_input(self, x, who: str, *axes) -> np.ndarray:
+        """Return ``x`` as a float array of shape ``axes``, or raise a ValueError.
+
+        An int in ``axes`` must match that axis exactly; a name (``"N"``,
+        ``"H"``) only stands for an axis of any length.
+        """
+        x = float_array(x, "x")
+        if x.ndim != len(axes) or any(
+            isinstance(a, int) and a != n for a, n in zip(axes, x.shape, strict=True)
+        ):
+            raise ValueError(
+                f"{who} expects x of shape ({', '.join(map(str, axes))}), got shape {x.shape}"
+            )
+        return x
+
     def _check_grad(self, dy: np.ndarray, shape: tuple, name: str) -> np.ndarray:
         if not hasattr(self, "_cache") or self._cache is None:
             raise RuntimeError(f"{name}.backward called before forward")
-        dy = _as_float_array(dy, "dy")
+        dy = float_array(dy, "dy")
         if dy.shape != tuple(shape):
             raise ValueError(f"{name}.backward: dy must have shape {tuple(shape)}, got {dy.shape}")
         return dy
@@ -182,20 +177,15 @@ class Conv2D(Layer):
         dtype=np.float64,
     ) -> None:
         super().__init__()
-        self.in_channels = _positive_int(in_channels, "in_channels")
-        self.out_channels = _positive_int(out_channels, "out_channels")
-        self.kernel_size = _pair(kernel_size, "kernel_size")
-        self.stride = _pair(stride, "stride")
-        self.padding = _pair(padding, "padding")
-        if min(self.kernel_size) < 1 or min(self.stride) < 1 or min(self.padding) < 0:
-            raise ValueError(
-                f"need kernel_size >= 1, stride >= 1, padding >= 0; got {self.kernel_size}, "
-                f"{self.stride}, {self.padding}"
-            )
-        dtype = _float_dtype(dtype)
+        self.in_channels = positive_int(in_channels, "in_channels")
+        self.out_channels = positive_int(out_channels, "out_channels")
+        self.kernel_size = pair(kernel_size, "kernel_size", low=1)
+        self.stride = pair(stride, "stride", low=1)
+        self.padding = pair(padding, "padding", low=0)
+        dtype = float_dtype(dtype)
         kh, kw = self.kernel_size
         fan_in = in_channels * kh * kw
-        W = _rng(rng).normal(0.0, np.sqrt(2.0 / fan_in), (out_channels, in_channels, kh, kw))
+        W = generator(rng).normal(0.0, np.sqrt(2.0 / fan_in), (out_channels, in_channels, kh, kw))
         self.params = {"W": W.astype(dtype), "b": np.zeros(out_channels, dtype)}
         self.input_grad = True
         self._cache = None
@@ -208,9 +198,7 @@ class Conv2D(Layer):
         return (N, self.out_channels, output_size(H, kh, ph, sh), output_size(W, kw, pw, sw))
 
     def forward(self, x):
-        x = _as_float_array(x, "x")
-        if x.ndim != 4:
-            raise ValueError(f"Conv2D expects x of shape (N, C_in, H, W), got shape {x.shape}")
+        x = self.expect_input(x, "Conv2D", "N", "C_in", "H", "W")
         if x.shape[1] != self.in_channels:
             raise ValueError(
                 f"Conv2D({self.in_channels}, {self.out_channels}) expects "
@@ -280,7 +268,7 @@ class ReLU(Layer):
         self.mask = None
 
     def forward(self, x):
-        x = _as_float_array(x, "x")
+        x = float_array(x, "x")
         self.mask = x > 0
         self._cache = x.shape
         return np.maximum(x, x.dtype.type(0))
@@ -312,7 +300,7 @@ class Sigmoid(Layer):
         self._cache = None
 
     def forward(self, x):
-        x = _as_float_array(x, "x")
+        x = float_array(x, "x")
         e = np.exp(-np.abs(x))  # never overflows
         a = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
         self._cache = a
@@ -346,7 +334,7 @@ class Tanh(Layer):
         self._cache = None
 
     def forward(self, x):
-        a = np.tanh(_as_float_array(x, "x"))
+        a = np.tanh(float_array(x, "x"))
         self._cache = a
         return a
 
@@ -354,267 +342,6 @@ class Tanh(Layer):
         a = self._cache
         dy = self._check_grad(dy, a.shape if a is not None else (), "Tanh")
         return dy * (1 - a * a)
-
-
-# ----------------------------------------------------------------------------
-# Pooling
-# ----------------------------------------------------------------------------
-class MaxPool2D(Layer):
-    """Max pooling that records its *switches*, the positions of the maxima.
-
-    Parameters
-    ----------
-    kernel_size : int or (int, int)
-    stride : int or (int, int), optional
-        Defaults to ``kernel_size`` (non-overlapping windows).
-
-    Attributes
-    ----------
-    switches : ndarray of int, shape (N, C, H_out, W_out)
-        For each output, the flat index ``row * W + col`` of the input pixel
-        that won the max in its window. The backward pass routes the gradient
-        there, and the deconvnet unpools through the same switches.
-
-    Notes
-    -----
-    .. math:: y_{n,c,i,j} = \\max_{(p,q)} x_{n,c,iS+p,jS+q},\\qquad
-              \\partial C/\\partial x = \\text{unpool}(\\partial C/\\partial y;\\ \\text{switches})
-
-    Ties go to the first maximum in row-major order, as :func:`numpy.argmax`.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> pool = MaxPool2D(2)
-    >>> x = np.array([[[[1., 2., 0., 0.],
-    ...                 [4., 3., 0., 5.],
-    ...                 [0., 0., 1., 1.],
-    ...                 [0., 6., 1., 1.]]]])
-    >>> pool.forward(x)[0, 0]
-    array([[4., 5.],
-           [6., 1.]])
-    >>> pool.switches[0, 0]
-    array([[ 4,  7],
-           [13, 10]])
-    >>> pool.backward(np.ones((1, 1, 2, 2)))[0, 0]
-    array([[0., 0., 0., 0.],
-           [1., 0., 0., 1.],
-           [0., 0., 1., 0.],
-           [0., 1., 0., 0.]])
-    """
-
-    def __init__(self, kernel_size, stride=None) -> None:
-        super().__init__()
-        self.kernel_size = _pair(kernel_size, "kernel_size")
-        self.stride = self.kernel_size if stride is None else _pair(stride, "stride")
-        if min(self.kernel_size) < 1 or min(self.stride) < 1:
-            raise ValueError(
-                f"kernel_size and stride must be >= 1, got {self.kernel_size}, {self.stride}"
-            )
-        self._arg = None
-        self._switches = None
-        self._cache = None
-
-    def forward(self, x):
-        x = _as_float_array(x, "x")
-        if x.ndim != 4:
-            raise ValueError(f"MaxPool2D expects x of shape (N, C, H, W), got shape {x.shape}")
-        H, W = x.shape[2:]
-        (kh, kw), (sh, sw) = self.kernel_size, self.stride
-        try:
-            H_out, W_out = output_size(H, kh, 0, sh), output_size(W, kw, 0, sw)
-        except ValueError as err:
-            raise ValueError(
-                f"MaxPool2D{self.kernel_size} cannot pool x of shape {x.shape}: {err}"
-            ) from None
-        # One pass per kernel tap (p, q): keep the larger value and remember the tap.
-        y = x[:, :, : sh * H_out : sh, : sw * W_out : sw].copy()
-        arg = np.zeros(y.shape, np.int32)
-        for t in range(1, kh * kw):
-            p, q = divmod(t, kw)
-            v = x[:, :, p : p + sh * H_out : sh, q : q + sw * W_out : sw]
-            better = v > y  # strict: ties keep the first tap, as argmax does
-            np.maximum(y, v, out=y)
-            arg += better * (np.int32(t) - arg)  # arithmetic beats np.where here
-        self._arg = arg
-        self._switches = None
-        self._cache = x.shape
-        return y
-
-    @property
-    def switches(self):
-        """Flat index ``row * W + col`` of each window's maximum, shape (N, C, H_out, W_out)."""
-        if self._cache is None:
-            return None
-        if self._switches is None:
-            W = self._cache[3]
-            (sh, sw), kw = self.stride, self.kernel_size[1]
-            p, q = np.divmod(self._arg, kw)
-            H_out, W_out = self._arg.shape[2:]
-            rows = np.arange(H_out)[:, None] * sh + p
-            cols = np.arange(W_out)[None, :] * sw + q
-            self._switches = rows * W + cols
-        return self._switches
-
-    def backward(self, dy):
-        shape = self._cache
-        dy = self._check_grad(dy, self._arg.shape if shape else (), "MaxPool2D")
-        # Route each gradient to the tap that won: the unpooling of Zeiler & Fergus.
-        (kh, kw), (sh, sw) = self.kernel_size, self.stride
-        H_out, W_out = dy.shape[2:]
-        dx = np.zeros(shape, dy.dtype)
-        for t in range(kh * kw):
-            p, q = divmod(t, kw)
-            dx[:, :, p : p + sh * H_out : sh, q : q + sw * W_out : sw] += dy * (self._arg == t)
-        return dx
-
-    def __repr__(self) -> str:
-        return f"MaxPool2D(kernel_size={self.kernel_size}, stride={self.stride})"
-
-
-def unpool(y: np.ndarray, switches: np.ndarray, input_shape: tuple) -> np.ndarray:
-    """Place each value of ``y`` at its switch position; zeros elsewhere.
-
-    Where overlapping windows share a winner, their values add up, which is
-    what the chain rule asks of a max-pooling backward pass.
-
-    Parameters
-    ----------
-    y : ndarray, shape (N, C, H_out, W_out)
-    switches : ndarray of int, shape (N, C, H_out, W_out)
-        Flat indices into each ``H × W`` plane, from :class:`MaxPool2D`.
-    input_shape : tuple (N, C, H, W)
-
-    Returns
-    -------
-    ndarray, shape (N, C, H, W)
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> unpool(np.array([[[[7.]]]]), np.array([[[[3]]]]), (1, 1, 2, 2))[0, 0]
-    array([[0., 0.],
-           [0., 7.]])
-    """
-    N, C, H, W = input_shape
-    if y.shape != switches.shape:
-        raise ValueError(f"y has shape {y.shape} but switches have shape {switches.shape}")
-    plane = (np.arange(N * C) * (H * W)).reshape(N, C, 1, 1)
-    flat = np.bincount((switches + plane).ravel(), weights=y.ravel(), minlength=N * C * H * W)
-    return flat.reshape(input_shape).astype(y.dtype, copy=False)
-
-
-# ----------------------------------------------------------------------------
-# Normalisation
-# ----------------------------------------------------------------------------
-class BatchNorm2D(Layer):
-    """Batch normalisation over ``(N, H, W)`` for each channel (Ioffe & Szegedy, 2015).
-
-    Parameters
-    ----------
-    num_features : int
-        ``C``.
-    eps : float, optional
-        Added to the variance before the square root.
-    momentum : float, optional
-        Weight of the new batch in the running statistics, as in PyTorch:
-        ``running = (1 - momentum) * running + momentum * batch``.
-    dtype : float32 or float64, optional
-
-    Attributes
-    ----------
-    params : dict
-        ``"gamma"`` (scale, ones) and ``"beta"`` (shift, zeros), shape ``(C,)``.
-    buffers : dict
-        ``"running_mean"`` and ``"running_var"`` (unbiased), used in eval mode.
-
-    Notes
-    -----
-    In training mode, with :math:`m = NHW` values per channel,
-
-    .. math::
-        \\hat x = (x - \\mu)/\\sqrt{\\sigma^2 + \\epsilon},\\quad y = \\gamma \\hat x + \\beta,\\quad
-        \\partial C/\\partial x = \\frac{\\gamma}{m\\sqrt{\\sigma^2+\\epsilon}}
-        \\Big(m\\,\\delta - \\textstyle\\sum\\delta - \\hat x \\sum \\delta \\hat x\\Big)
-
-    with :math:`\\delta = \\partial C/\\partial y`. In eval mode the running
-    statistics replace :math:`\\mu, \\sigma^2`, and the layer is affine.
-
-    Examples
-    --------
-    Each channel comes out with mean 0 and variance 1 (up to ``eps``):
-
-    >>> import numpy as np
-    >>> bn = BatchNorm2D(1, eps=0.0)
-    >>> y = bn.forward(np.array([[[[1., 3.]]], [[[5., 7.]]]]))
-    >>> y.ravel()
-    array([-1.34164079, -0.4472136 ,  0.4472136 ,  1.34164079])
-    >>> bn.buffers["running_mean"], bn.buffers["running_var"]
-    (array([0.4]), array([1.56666667]))
-    """
-
-    def __init__(
-        self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, *, dtype=np.float64
-    ):
-        super().__init__()
-        self.num_features = _positive_int(num_features, "num_features")
-        if eps < 0 or not 0 <= momentum <= 1:
-            raise ValueError(
-                f"need eps >= 0 and 0 <= momentum <= 1, got eps={eps}, momentum={momentum}"
-            )
-        self.eps, self.momentum = float(eps), float(momentum)
-        dtype = _float_dtype(dtype)
-        self.params = {"gamma": np.ones(num_features, dtype), "beta": np.zeros(num_features, dtype)}
-        self.buffers = {
-            "running_mean": np.zeros(num_features, dtype),
-            "running_var": np.ones(num_features, dtype),
-        }
-        self._cache = None
-
-    def forward(self, x):
-        x = _as_float_array(x, "x")
-        if x.ndim != 4 or x.shape[1] != self.num_features:
-            raise ValueError(
-                f"BatchNorm2D({self.num_features}) expects x of shape (N, {self.num_features}, H, W), "
-                f"got shape {x.shape}"
-            )
-        gamma = self.params["gamma"].reshape(1, -1, 1, 1)
-        beta = self.params["beta"].reshape(1, -1, 1, 1)
-        if self.training:
-            m = x.shape[0] * x.shape[2] * x.shape[3]
-            if m < 2:
-                raise ValueError(
-                    f"BatchNorm2D needs more than one value per channel in training, got x of shape {x.shape}"
-                )
-            mu = x.mean(axis=(0, 2, 3))
-            var = x.var(axis=(0, 2, 3))
-            mom = self.momentum
-            rm, rv = self.buffers["running_mean"], self.buffers["running_var"]
-            rm *= 1 - mom
-            rm += mom * mu
-            rv *= 1 - mom
-            rv += mom * var * m / (m - 1)
-        else:
-            mu, var = self.buffers["running_mean"], self.buffers["running_var"]
-        inv_std = 1.0 / np.sqrt(var + self.eps)
-        x_hat = (x - mu.reshape(1, -1, 1, 1)) * inv_std.reshape(1, -1, 1, 1)
-        self._cache = (x_hat, inv_std, self.training)
-        return gamma * x_hat + beta
-
-    def backward(self, dy):
-        x_hat, inv_std, training = self._cache if self._cache is not None else (None, None, None)
-        dy = self._check_grad(dy, x_hat.shape if x_hat is not None else (), "BatchNorm2D")
-        axes = (0, 2, 3)
-        self.grads = {"gamma": (dy * x_hat).sum(axis=axes), "beta": dy.sum(axis=axes)}
-        g = (self.params["gamma"] * inv_std).reshape(1, -1, 1, 1)
-        if not training:
-            return dy * g
-        mean_dy = dy.mean(axis=axes, keepdims=True)
-        mean_dy_xhat = (dy * x_hat).mean(axis=axes, keepdims=True)
-        return g * (dy - mean_dy - x_hat * mean_dy_xhat)
-
-    def __repr__(self) -> str:
-        return f"BatchNorm2D({self.num_features}, eps={self.eps}, momentum={self.momentum})"
 
 
 # ----------------------------------------------------------------------------
@@ -638,7 +365,7 @@ class Flatten(Layer):
         self._cache = None
 
     def forward(self, x):
-        x = _as_float_array(x, "x")
+        x = float_array(x, "x")
         if x.ndim < 2:
             raise ValueError(f"Flatten expects a batch of shape (N, ...), got shape {x.shape}")
         self._cache = x.shape
@@ -685,21 +412,16 @@ class Dense(Layer):
 
     def __init__(self, in_features: int, out_features: int, *, rng=None, dtype=np.float64) -> None:
         super().__init__()
-        self.in_features = _positive_int(in_features, "in_features")
-        self.out_features = _positive_int(out_features, "out_features")
-        dtype = _float_dtype(dtype)
-        W = _rng(rng).normal(0.0, np.sqrt(2.0 / in_features), (out_features, in_features))
+        self.in_features = positive_int(in_features, "in_features")
+        self.out_features = positive_int(out_features, "out_features")
+        dtype = float_dtype(dtype)
+        W = generator(rng).normal(0.0, np.sqrt(2.0 / in_features), (out_features, in_features))
         self.params = {"W": W.astype(dtype), "b": np.zeros(out_features, dtype)}
         self._cache = None
 
     def forward(self, x):
-        x = _as_float_array(x, "x")
-        if x.ndim != 2 or x.shape[1] != self.in_features:
-            raise ValueError(
-                f"Dense({self.in_features}, {self.out_features}) expects x of shape "
-                f"(N, {self.in_features}), got shape {x.shape}"
-            )
-        self._cache = x
+        who = f"Dense({self.in_features}, {self.out_features})"
+        x = self._cache = self.expect_input(x, who, "N", self.in_features)
         return x @ self.params["W"].T + self.params["b"]
 
     def backward(self, dy):
@@ -739,14 +461,12 @@ class Dropout(Layer):
 
     def __init__(self, p: float = 0.5, *, rng=None) -> None:
         super().__init__()
-        if not 0 <= p < 1:
-            raise ValueError(f"Dropout probability p must satisfy 0 <= p < 1, got {p}")
-        self.p = float(p)
-        self.rng = _rng(rng)
+        self.p = number(p, "p", low=0, high=1, high_open=True)
+        self.rng = generator(rng)
         self._cache = None
 
     def forward(self, x):
-        x = _as_float_array(x, "x")
+        x = float_array(x, "x")
         if not self.training or self.p == 0:
             self._cache = np.broadcast_to(np.ones((), x.dtype), x.shape)  # a view: no copy
             return x
@@ -758,7 +478,7 @@ class Dropout(Layer):
         scale = self._cache
         if scale is None:
             raise RuntimeError("Dropout.backward called before forward")
-        dy = _as_float_array(dy, "dy")
+        dy = float_array(dy, "dy")
         if dy.shape != scale.shape:
             raise ValueError(f"Dropout.backward: dy must have shape {scale.shape}, got {dy.shape}")
         return dy * scale

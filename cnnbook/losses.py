@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from .conv import _as_float_array
+from .checks import float_array
+from .checks import labels as check_labels
 
 __all__ = ["log_softmax", "mse", "softmax", "softmax_cross_entropy"]
 
 
 def _check_logits(logits) -> np.ndarray:
-    logits = _as_float_array(logits, "logits")
+    logits = float_array(logits, "logits")
     if logits.ndim != 2:
         raise ValueError(f"logits must have shape (N, classes), got shape {logits.shape}")
     return logits
@@ -58,20 +59,6 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return np.exp(log_softmax(logits))
 
 
-def _check_labels(labels, n: int, k: int) -> np.ndarray:
-    labels = np.asarray(labels)
-    if labels.shape != (n,):
-        raise ValueError(f"labels must have shape ({n},) to match the logits, got {labels.shape}")
-    if not np.issubdtype(labels.dtype, np.integer):
-        raise TypeError(f"labels must be integers, got dtype {labels.dtype}")
-    if n and (labels.min() < 0 or labels.max() >= k):
-        raise ValueError(
-            f"labels must lie in [0, {k - 1}] for {k} classes, got values from "
-            f"{labels.min()} to {labels.max()}"
-        )
-    return labels
-
-
 def softmax_cross_entropy(logits: np.ndarray, labels: np.ndarray) -> tuple[float, np.ndarray]:
     """Mean cross-entropy of ``softmax(logits)`` against integer labels, and its gradient.
 
@@ -100,7 +87,7 @@ def softmax_cross_entropy(logits: np.ndarray, labels: np.ndarray) -> tuple[float
     """
     logits = _check_logits(logits)
     n, k = logits.shape
-    labels = _check_labels(labels, n, k)
+    labels = check_labels(labels, n, k)
     logp = log_softmax(logits)
     loss = -logp[np.arange(n), labels].mean()
     d = np.exp(logp)
@@ -128,8 +115,8 @@ def mse(pred: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
     >>> mse(np.array([1., 2.]), np.array([1., 4.]))
     (2.0, array([ 0., -2.]))
     """
-    pred = _as_float_array(pred, "pred")
-    target = _as_float_array(target, "target")
+    pred = float_array(pred, "pred")
+    target = float_array(target, "target")
     if pred.shape != target.shape:
         raise ValueError(
             f"pred and target must have the same shape, got {pred.shape} and {target.shape}"

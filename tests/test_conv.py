@@ -1,4 +1,4 @@
-"""Tests for cnnbook.conv: the 2-D primitives and the three batched convolutions.
+"""Tests for cnnbook.conv and cnnbook.conv_fast: the 2-D primitives and the three batched convolutions.
 
 The references are independent of the code under test: :mod:`scipy.signal`
 called directly, explicit loops over the defining sums written here, and small
@@ -13,22 +13,18 @@ import numpy as np
 import pytest
 from scipy import signal
 
-from cnnbook import conv
 from cnnbook.conv import (
-    col2im,
-    conv2d_backward,
     conv2d_backward_loops,
     conv2d_backward_scipy,
-    conv2d_forward,
     conv2d_forward_loops,
     conv2d_forward_scipy,
     convolve2d,
     correlate2d,
     dilate,
-    im2col,
     output_size,
     rot180,
 )
+from cnnbook.conv_fast import col2im, conv2d_backward, conv2d_forward, im2col
 
 FORWARDS = {
     "loops": conv2d_forward_loops,
@@ -443,30 +439,3 @@ class TestConvErrors:
             match=r"dy must have the forward output's shape \(2, 3, 3, 3\), got \(2, 3, 3, 2\)",
         ):
             BACKWARDS[impl](np.ones((2, 3, 3, 2)), x, W)
-
-
-@pytest.mark.parametrize("stride, padding", [(1, 2), (2, 1)])
-def test_fast_path_split_over_threads_matches_scipy(monkeypatch, stride, padding):
-    """Batches large enough to be copied by several threads give the reference result,
-    and the same bits whatever the number of threads."""
-    rng = np.random.default_rng(7)
-    x = rng.normal(size=(9, 4, 27, 27))
-    W = rng.normal(size=(6, 4, 5, 5))
-    b = rng.normal(size=6)
-    ws: dict = {}
-    assert conv.im2col(x, 5, stride, padding).size >= conv._PARALLEL_MIN  # threads are used
-    results = []
-    for threads in ("1", "2", "3"):
-        monkeypatch.setenv("CNNBOOK_THREADS", threads)
-        z, cols = conv.conv2d_forward(x, W, b, stride, padding, return_cols=True, workspace=ws)
-        dy = np.cos(z)  # a fixed upstream gradient of the right shape
-        results.append(
-            (z, *conv.conv2d_backward(dy, x, W, stride, padding, cols=cols, workspace=ws))
-        )
-    z_ref = conv.conv2d_forward_scipy(x, W, b, stride, padding)
-    grads_ref = conv.conv2d_backward_scipy(np.cos(z_ref), x, W, stride, padding)
-    for got in results:
-        for a, ref in zip(got, (z_ref, *grads_ref), strict=True):
-            assert np.max(np.abs(a - ref)) <= 1e-12 * np.max(np.abs(ref))
-        for a, first in zip(got, results[0], strict=True):
-            assert np.array_equal(a, first)

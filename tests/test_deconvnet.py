@@ -14,31 +14,29 @@ import copy
 import numpy as np
 import pytest
 
-from cnnbook.conv import conv2d_backward_loops, conv2d_forward_loops, convolve2d
-from cnnbook.deconvnet import (
+from cnnbook.backward import (
     POOLINGS,
     RULES,
     activations,
     backward_pass,
-    conv_transpose,
-    project,
-    project_all,
     relu_backward,
-    top_activations,
     unpool_fill,
 )
+from cnnbook.batchnorm import BatchNorm2D
+from cnnbook.conv import conv2d_backward_loops, conv2d_forward_loops, convolve2d
+from cnnbook.conv_fast import conv2d_transpose as conv_transpose
+from cnnbook.deconvnet import project, project_all, top_activations
 from cnnbook.gradcheck import numerical_gradient, rel_error
 from cnnbook.layers import (
-    BatchNorm2D,
     Conv2D,
     Dense,
     Flatten,
-    MaxPool2D,
     ReLU,
     Sigmoid,
     Tanh,
 )
 from cnnbook.network import Sequential, book_cnn
+from cnnbook.pooling import MaxPool2D
 
 
 def small_cnn(rng=1, batchnorm=False):
@@ -456,7 +454,7 @@ def test_errors(x8):
         top_activations(net, x8, 1, k=4)
     with pytest.raises(ValueError, match="batch_size must be a positive int"):
         activations(net, x8, 1, batch_size=0)
-    with pytest.raises(ValueError, match=r"dy must have shape \(1, 1, 2, 2\)"):
+    with pytest.raises(ValueError, match=r"dy must have the forward output's shape \(1, 1, 2, 2\)"):
         conv_transpose(np.zeros((1, 1, 3, 3)), np.zeros((1, 1, 2, 2)), (1, 1, 3, 3))
     with pytest.raises(ValueError, match="W has 2 input channels"):
         conv_transpose(np.zeros((1, 1, 2, 2)), np.zeros((1, 2, 2, 2)), (1, 1, 3, 3))

@@ -14,21 +14,20 @@ import numpy as np
 import pytest
 from scipy import special
 
+from cnnbook.batchnorm import BatchNorm2D
 from cnnbook.conv import conv2d_forward_loops, output_size
 from cnnbook.gradcheck import check_layer, numerical_gradient, rel_error
 from cnnbook.layers import (
-    BatchNorm2D,
     Conv2D,
     Dense,
     Dropout,
     Flatten,
     Layer,
-    MaxPool2D,
     ReLU,
     Sigmoid,
     Tanh,
-    unpool,
 )
+from cnnbook.pooling import MaxPool2D, unpool
 
 TOL = 1e-7
 
@@ -172,9 +171,13 @@ POOL_IDS = [f"k{k[0]}x{k[1]}-s{'k' if s is None else f'{s[0]}x{s[1]}'}" for k, s
 
 
 def pool_input_shape(kernel, stride, out=(3, 4)):
-    """An input that the pooling windows tile exactly, ``(out - 1) * S + K`` per side."""
+    """An input that the pooling windows tile exactly, ``(out - 1) * S + K`` per side.
+
+    N = 3 images of C = 2 channels: with N ≠ C, code that mixed up the batch
+    and channel axes would fail on shapes or values.
+    """
     stride = stride or kernel
-    return (2, 2, *((o - 1) * s + k for o, s, k in zip(out, stride, kernel, strict=True)))
+    return (3, 2, *((o - 1) * s + k for o, s, k in zip(out, stride, kernel, strict=True)))
 
 
 def max_pool_by_loops(x, kernel, stride):
@@ -230,7 +233,7 @@ def test_maxpool_rejects_windows_that_do_not_tile():
         MaxPool2D(2).forward(np.zeros((1, 1, 5, 4)))
     with pytest.raises(ValueError, match=r"expects x of shape \(N, C, H, W\), got shape \(4, 4\)"):
         MaxPool2D(2).forward(np.zeros((4, 4)))
-    with pytest.raises(ValueError, match=r"kernel_size and stride must be >= 1, got \(0, 0\)"):
+    with pytest.raises(ValueError, match=r"kernel_size must be >= 1, got \(0, 0\)"):
         MaxPool2D(0)
 
 
@@ -327,7 +330,7 @@ def test_batchnorm_rejects_bad_input():
         ValueError, match=r"more than one value per channel.*got x of shape \(1, 3, 1, 1\)"
     ):
         bn.forward(np.zeros((1, 3, 1, 1)))
-    with pytest.raises(ValueError, match=r"0 <= momentum <= 1, got eps=1e-05, momentum=1.5"):
+    with pytest.raises(ValueError, match=r"momentum must be a finite number in \[0, 1\], got 1.5"):
         BatchNorm2D(3, momentum=1.5)
     with pytest.raises(ValueError, match="num_features must be a positive int, got 0"):
         BatchNorm2D(0)
@@ -351,6 +354,24 @@ def test_dense_gradients(n, d_in, d_out):
     dense = Dense(d_in, d_out, rng=1)
     dense.params["b"][...] = rng.normal(size=d_out)
     assert_gradients_match(dense, rng.normal(size=(n, d_in)))
+
+
+def test_dense_initialisation():
+    dense = Dense(300, 200, rng=0)
+    W, b = dense.params["W"], dense.params["b"]
+    assert W.shape == (200, 300) and b.shape == (200,)
+    assert W.dtype == b.dtype == np.float64
+    np.testing.assert_array_equal(b, 0)
+    # He initialisation: std sqrt(2 / fan_in) with fan_in = 300. With 60,000
+    # draws the sample std is within 1.5 % of it (about 5 standard errors).
+    assert abs(W.std() / np.sqrt(2 / 300) - 1) < 0.015
+    assert abs(W.mean()) < 4 * np.sqrt(2 / 300) / np.sqrt(W.size)
+    # The weights are distinct draws (not one value repeated), and each row
+    # (one output unit) has its own weights, as the std of a row shows.
+    assert len(np.unique(W)) == W.size
+    assert abs(W[0].std() / np.sqrt(2 / 300) - 1) < 0.25
+    np.testing.assert_array_equal(Dense(300, 200, rng=0).params["W"], W)
+    assert not np.array_equal(Dense(300, 200, rng=1).params["W"], W)
 
 
 def test_dense_hand_worked():
@@ -437,7 +458,7 @@ def test_dropout_is_the_identity_in_eval_mode_and_for_p_zero():
 
 @pytest.mark.parametrize("p", [-0.1, 1.0, 1.5])
 def test_dropout_rejects_bad_probability(p):
-    with pytest.raises(ValueError, match=f"0 <= p < 1, got {p}"):
+    with pytest.raises(ValueError, match=rf"p must be a finite number in \[0, 1\), got {p}"):
         Dropout(p)
 
 
@@ -534,17 +555,36 @@ def test_conv2d_rejects_bad_input():
     ("kwargs", "error", "message"),
     [
         ({"in_channels": 0}, ValueError, "in_channels must be a positive int, got 0"),
-        ({"out_channels": 2.0}, ValueError, "out_channels must be a positive int, got 2.0"),
-        ({"kernel_size": 0}, ValueError, r"need kernel_size >= 1.*got \(0, 0\)"),
-        ({"stride": (1, 0)}, ValueError, r"stride >= 1.*\(1, 0\)"),
-        ({"padding": -1}, ValueError, r"padding >= 0.*\(-1, -1\)"),
+        (
+            {"out_channels": 2.0},
+            TypeError,
+            r"out_channels must be a positive int, got 2.0 \(float\)",
+        ),
+        (
+            {"out_channels": True},
+            TypeError,
+            r"out_channels must be a positive int, got True \(bool\)",
+        ),
+        ({"kernel_size": 0}, ValueError, r"kernel_size must be >= 1, got \(0, 0\)"),
+        (
+            {"kernel_size": True},
+            TypeError,
+            r"kernel_size must be an int or a pair of ints, got True",
+        ),
+        ({"stride": (1, 0)}, ValueError, r"stride must be >= 1, got \(1, 0\)"),
+        ({"stride": (1, True)}, TypeError, r"stride must be an int or a pair of ints"),
+        ({"padding": -1}, ValueError, r"padding must be >= 0, got \(-1, -1\)"),
         (
             {"kernel_size": (3, 3, 3)},
             TypeError,
             r"kernel_size must be an int or a pair of ints, got \(3, 3, 3\)",
         ),
         ({"dtype": np.int32}, TypeError, "dtype must be float32 or float64, got int32"),
-        ({"rng": "seed"}, TypeError, "rng must be None, an int seed or a numpy Generator, got str"),
+        (
+            {"rng": "seed"},
+            TypeError,
+            r"rng must be None, an int seed or a numpy Generator, got 'seed' \(str\)",
+        ),
     ],
 )
 def test_conv2d_rejects_bad_arguments(kwargs, error, message):
