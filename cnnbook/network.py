@@ -119,7 +119,13 @@ class Sequential:
         finally:
             for layer, mode in zip(self.layers, was_training, strict=True):
                 layer.train(mode)
-        return np.concatenate(outs)
+        out = np.concatenate(outs)
+        if not np.isfinite(out).all():
+            raise ValueError(
+                f"the network's outputs overflowed to infinity or NaN: x (largest magnitude "
+                f"{np.abs(x).max():.3g}) is too large for {self.dtype}"
+            )
+        return out
 
     def predict_proba(self, x: np.ndarray, batch_size: int = 500) -> np.ndarray:
         """Class probabilities, in eval mode, batch by batch."""
