@@ -143,17 +143,8 @@ def input_gradient(net: Sequential, x: np.ndarray, target=None) -> np.ndarray:
 def saliency(net: Sequential, x: np.ndarray, target=None) -> np.ndarray:
     """Simonyan et al.'s saliency map: the largest gradient magnitude over the channels.
 
-    Parameters
-    ----------
-    net : Sequential
-        Ends in class scores (logits), shape ``(N, K)``.
-    x : ndarray, shape (N, C, H, W)
-    target : int or array of int, shape (N,), optional
-        Default the predicted class.
-
-    Returns
-    -------
-    ndarray, shape (N, H, W)
+    Takes ``net``, ``x`` and ``target`` as :func:`input_gradient` does, and
+    returns an array of shape (N, H, W).
 
     Notes
     -----
@@ -185,11 +176,8 @@ def guided_backprop(net: Sequential, x: np.ndarray, target=None) -> np.ndarray:
 
     Parameters
     ----------
-    net : Sequential
-        Ends in class scores (logits), shape ``(N, K)``.
-    x : ndarray, shape (N, C, H, W)
-    target : int or array of int, shape (N,), optional
-        Default the predicted class.
+    net, x, target
+        As in :func:`input_gradient`.
 
     Returns
     -------
@@ -233,9 +221,8 @@ def smoothgrad(
 
     Parameters
     ----------
-    net : Sequential
-        Ends in class scores (logits), shape ``(N, K)``.
-    x : ndarray, shape (N, C, H, W)
+    net, x
+        As in :func:`input_gradient`.
     target : int or array of int, shape (N,), optional
         Default the class predicted for the *clean* image, kept for all its
         noisy copies.
@@ -363,9 +350,8 @@ def occlusion(
 
     Parameters
     ----------
-    net : Sequential
-        Ends in class scores (logits), shape ``(N, K)``.
-    x : ndarray, shape (N, C, H, W)
+    net, x
+        As in :func:`input_gradient`.
     target : int or array of int, shape (N,), optional
         Default the class predicted for the unoccluded image.
     patch : int or (int, int)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .checks import float_array, float_dtype, number, positive_int
+from .checks import float_dtype, number, positive_int
 from .layers import Layer
 
 __all__ = ["BatchNorm2D"]
@@ -72,12 +72,8 @@ class BatchNorm2D(Layer):
         self._cache = None
 
     def forward(self, x):
-        x = float_array(x, "x")
-        if x.ndim != 4 or x.shape[1] != self.num_features:
-            raise ValueError(
-                f"BatchNorm2D({self.num_features}) expects x of shape (N, {self.num_features}, H, W), "
-                f"got shape {x.shape}"
-            )
+        C = self.num_features
+        x = self.expect_input(x, f"BatchNorm2D({C})", "N", C, "H", "W")
         gamma = self.params["gamma"].reshape(1, -1, 1, 1)
         beta = self.params["beta"].reshape(1, -1, 1, 1)
         if self.training:

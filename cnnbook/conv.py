@@ -88,6 +88,19 @@ def rot180(k: np.ndarray) -> np.ndarray:
     return k[..., ::-1, ::-1]
 
 
+def _check_2d(x, k, mode: str) -> tuple[np.ndarray, np.ndarray]:
+    """Check the arguments of :func:`correlate2d` and :func:`convolve2d`."""
+    choice(mode, _MODES, "mode")
+    x = float_array(x, "x", 2)
+    k = float_array(k, "k", 2)
+    if mode == "valid" and (k.shape[0] > x.shape[0] or k.shape[1] > x.shape[1]):
+        raise ValueError(
+            f"valid mode needs the kernel to fit inside the input: kernel {k.shape}, "
+            f"input {x.shape}"
+        )
+    return x, k
+
+
 def correlate2d(x: np.ndarray, k: np.ndarray, mode: str = "valid") -> np.ndarray:
     """2-D cross-correlation, the operation frameworks call "convolution".
 
@@ -126,15 +139,7 @@ def correlate2d(x: np.ndarray, k: np.ndarray, mode: str = "valid") -> np.ndarray
     >>> correlate2d(x, k, mode="full").shape, correlate2d(x, k, mode="same").shape
     ((4, 4), (3, 3))
     """
-    choice(mode, _MODES, "mode")
-    x = float_array(x, "x", 2)
-    k = float_array(k, "k", 2)
-    if mode == "valid" and (k.shape[0] > x.shape[0] or k.shape[1] > x.shape[1]):
-        raise ValueError(
-            f"valid mode needs the kernel to fit inside the input: kernel {k.shape}, "
-            f"input {x.shape}"
-        )
-    return signal.correlate2d(x, k, mode=mode)
+    return signal.correlate2d(*_check_2d(x, k, mode), mode=mode)
 
 
 def convolve2d(x: np.ndarray, k: np.ndarray, mode: str = "valid") -> np.ndarray:
@@ -142,12 +147,8 @@ def convolve2d(x: np.ndarray, k: np.ndarray, mode: str = "valid") -> np.ndarray:
 
     Parameters
     ----------
-    x : ndarray, shape (H, W)
-        Input image.
-    k : ndarray, shape (K_h, K_w)
-        Kernel.
-    mode : {"valid", "full", "same"}
-        As in :func:`correlate2d`.
+    x, k, mode
+        As in :func:`correlate2d`; here ``k`` is turned before it slides.
 
     Returns
     -------
@@ -185,15 +186,7 @@ def convolve2d(x: np.ndarray, k: np.ndarray, mode: str = "valid") -> np.ndarray:
     ...     for m in ("valid", "full", "same"))
     True
     """
-    choice(mode, _MODES, "mode")
-    x = float_array(x, "x", 2)
-    k = float_array(k, "k", 2)
-    if mode == "valid" and (k.shape[0] > x.shape[0] or k.shape[1] > x.shape[1]):
-        raise ValueError(
-            f"valid mode needs the kernel to fit inside the input: kernel {k.shape}, "
-            f"input {x.shape}"
-        )
-    return signal.convolve2d(x, k, mode=mode)
+    return signal.convolve2d(*_check_2d(x, k, mode), mode=mode)
 
 
 def output_size(W: int, F: int, P: int = 0, S: int = 1) -> int:
@@ -472,16 +465,7 @@ def conv2d_backward_loops(dy, x, W, stride=1, padding=0):
 def conv2d_forward_scipy(x, W, b=None, stride=1, padding=0):
     """Batched cross-correlation, one :func:`scipy.signal.correlate2d` per channel pair.
 
-    Parameters
-    ----------
-    x : ndarray, shape (N, C_in, H, W)
-    W : ndarray, shape (C_out, C_in, K_h, K_w)
-    b : ndarray, shape (C_out,), optional
-    stride, padding : int or (int, int)
-
-    Returns
-    -------
-    z : ndarray, shape (N, C_out, H_out, W_out)
+    Takes and returns what :func:`conv2d_forward_loops` does.
 
     Notes
     -----
@@ -518,19 +502,8 @@ def conv2d_forward_scipy(x, W, b=None, stride=1, padding=0):
 def conv2d_backward_scipy(dy, x, W, stride=1, padding=0):
     """Gradients of the batched convolution, as the book derives them.
 
-    Parameters
-    ----------
-    dy : ndarray, shape (N, C_out, H_out, W_out)
-        Upstream gradient ``δ = ∂C/∂z``.
-    x : ndarray, shape (N, C_in, H, W)
-    W : ndarray, shape (C_out, C_in, K_h, K_w)
-    stride, padding : int or (int, int)
-
-    Returns
-    -------
-    dx : ndarray, shape (N, C_in, H, W)
-    dW : ndarray, shape (C_out, C_in, K_h, K_w)
-    db : ndarray, shape (C_out,)
+    Takes and returns what :func:`conv2d_backward_loops` does, with ``dy`` the
+    upstream gradient ``δ = ∂C/∂z``.
 
     Notes
     -----

@@ -153,10 +153,8 @@ def conv2d_forward(x, W, b=None, stride=1, padding=0, *, return_cols=False, work
 
     Parameters
     ----------
-    x : ndarray, shape (N, C_in, H, W)
-    W : ndarray, shape (C_out, C_in, K_h, K_w)
-    b : ndarray, shape (C_out,), optional
-    stride, padding : int or (int, int)
+    x, W, b, stride, padding
+        As in :func:`cnnbook.conv.conv2d_forward_loops`.
     return_cols : bool
         Also return the unfolded input, which :func:`conv2d_backward` can reuse.
     workspace : dict, optional
@@ -221,10 +219,8 @@ def conv2d_backward(dy, x, W, stride=1, padding=0, *, cols=None, input_grad=True
 
     Parameters
     ----------
-    dy : ndarray, shape (N, C_out, H_out, W_out)
-    x : ndarray, shape (N, C_in, H, W)
-    W : ndarray, shape (C_out, C_in, K_h, K_w)
-    stride, padding : int or (int, int)
+    dy, x, W, stride, padding
+        As in :func:`cnnbook.conv.conv2d_backward_loops`.
     cols : ndarray, optional
         ``im2col(x)`` from the forward pass, to avoid unfolding twice.
     input_grad : bool
@@ -235,9 +231,9 @@ def conv2d_backward(dy, x, W, stride=1, padding=0, *, cols=None, input_grad=True
 
     Returns
     -------
-    dx : ndarray, shape (N, C_in, H, W) or None
-    dW : ndarray, shape (C_out, C_in, K_h, K_w)
-    db : ndarray, shape (C_out,)
+    dx, dW, db
+        As :func:`cnnbook.conv.conv2d_backward_loops` returns them; ``dx`` is
+        None when ``input_grad`` is False.
 
     Notes
     -----

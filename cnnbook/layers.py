@@ -82,6 +82,21 @@ class Layer:
         self.grads = {}
         return self
 
+    def expect_input(self, x, who: str, *axes) -> np.ndarray:
+        """Return ``x`` as a float array of shape ``axes``, or raise a ValueError.
+
+        An int in ``axes`` must match that axis exactly; a name (``"N"``,
+        ``"H"``) only stands for an axis of any length.
+        """
+        x = float_array(x, "x")
+        if x.ndim != len(axes) or any(
+            isinstance(a, int) and a != n for a, n in zip(axes, x.shape, strict=True)
+        ):
+            raise ValueError(
+                f"{who} expects x of shape ({', '.join(map(str, axes))}), got shape {x.shape}"
+            )
+        return x
+
     def _check_grad(self, dy: np.ndarray, shape: tuple, name: str) -> np.ndarray:
         if not hasattr(self, "_cache") or self._cache is None:
             raise RuntimeError(f"{name}.backward called before forward")
@@ -183,9 +198,7 @@ class Conv2D(Layer):
         return (N, self.out_channels, output_size(H, kh, ph, sh), output_size(W, kw, pw, sw))
 
     def forward(self, x):
-        x = float_array(x, "x")
-        if x.ndim != 4:
-            raise ValueError(f"Conv2D expects x of shape (N, C_in, H, W), got shape {x.shape}")
+        x = self.expect_input(x, "Conv2D", "N", "C_in", "H", "W")
         if x.shape[1] != self.in_channels:
             raise ValueError(
                 f"Conv2D({self.in_channels}, {self.out_channels}) expects "
@@ -407,13 +420,8 @@ class Dense(Layer):
         self._cache = None
 
     def forward(self, x):
-        x = float_array(x, "x")
-        if x.ndim != 2 or x.shape[1] != self.in_features:
-            raise ValueError(
-                f"Dense({self.in_features}, {self.out_features}) expects x of shape "
-                f"(N, {self.in_features}), got shape {x.shape}"
-            )
-        self._cache = x
+        who = f"Dense({self.in_features}, {self.out_features})"
+        x = self._cache = self.expect_input(x, who, "N", self.in_features)
         return x @ self.params["W"].T + self.params["b"]
 
     def backward(self, dy):

@@ -70,9 +70,7 @@ class MaxPool2D(Layer):
         self._cache = None
 
     def forward(self, x):
-        x = float_array(x, "x")
-        if x.ndim != 4:
-            raise ValueError(f"MaxPool2D expects x of shape (N, C, H, W), got shape {x.shape}")
+        x = self.expect_input(x, "MaxPool2D", "N", "C", "H", "W")
         H, W = x.shape[2:]
         (kh, kw), (sh, sw) = self.kernel_size, self.stride
         try:
