@@ -20,7 +20,7 @@ import zlib
 from pathlib import Path
 
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from .atomic import atomic_write
 from .batchnorm import BatchNorm2D

@@ -526,3 +526,38 @@ def test_cli_explain_random_files(tmp_path_factory, capsys, image, weights, targ
         code = exc.code
     _, err = capsys.readouterr()
     assert code in (1, 2) and err.count("\n") >= 1 and "Traceback" not in err
+
+
+# ----------------------------------------------------------------------------
+# The examples of issue 10's "What was seen" that live outside the CLI's modules
+# ----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (
+            lambda: Conv2D(1, 1, True),
+            TypeError,
+            "kernel_size must be an int or a pair of ints, got True",
+        ),
+        (
+            lambda: Conv2D(1, 1, 3, stride=True),
+            TypeError,
+            "stride must be an int or a pair of ints, got True",
+        ),
+        (lambda: MaxPool2D(2, stride=True), TypeError, "stride must be an int or a pair of ints"),
+        (lambda: conv.output_size(28, True), TypeError, "F must be"),
+        (
+            lambda: conv_fast.col2im(np.ones((4, 4)), (1, 3, 3), 2),
+            ValueError,
+            r"x_shape must be a tuple of 4 positive ints, got \(1, 3, 3\)",
+        ),
+        (
+            lambda: conv_fast.conv2d_transpose(np.ones((1, 1, 2, 2)), np.ones((1, 1, 2, 2)), None),
+            TypeError,
+            "x_shape must be a tuple of 4 positive ints, got None",
+        ),
+    ],
+)
+def test_issue_10_bad_values_outside_the_cli(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
