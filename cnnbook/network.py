@@ -191,7 +191,7 @@ class Sequential:
         verbose : bool
             Print one line of metrics per epoch.
         progress : bool
-            Show a :mod:`tqdm` progress bar of each epoch's batches on stderr
+            Show a ``tqdm`` progress bar of each epoch's batches on stderr
             (only on a terminal).
         on_epoch : callable, optional
             Called as ``on_epoch(epoch, history)`` after every epoch (epochs

@@ -219,7 +219,7 @@ def load_cifar10_batch(path: str | os.PathLike, dtype=np.float32) -> tuple[np.nd
     x : ndarray, shape (N, 3, 32, 32)
         Pixels divided by 255; channels in the order red, green, blue.
     y : ndarray of int64, shape (N,)
-        Labels, indices into :data:`CIFAR10_CLASSES`.
+        Labels, indices into :data:`cnnbook.data.CIFAR10_CLASSES`.
 
     Raises
     ------
