@@ -44,6 +44,7 @@ __all__ = [
     "pair",
     "positive_int",
     "shape",
+    "targets",
 ]
 
 
@@ -291,3 +292,23 @@ def shape(s, name: str, ndim: int) -> tuple[int, ...]:
     if len(t) != ndim or not all(_is_int(d) and d >= 1 for d in t):
         raise ValueError(f"{name} must be a tuple of {ndim} positive ints, got {s!r}")
     return tuple(int(d) for d in t)
+
+
+def targets(target, n: int, k: int, name: str = "target") -> np.ndarray:
+    """One class index per image, from an int (the same class for all) or ``n`` ints in ``[0, k)``.
+
+    Examples
+    --------
+    >>> targets(2, 3, 10)
+    array([2, 2, 2])
+    >>> targets([0, 9], 2, 10)
+    array([0, 9])
+    >>> targets(10, 2, 10)
+    Traceback (most recent call last):
+        ...
+    ValueError: target must lie in [0, 9] for 10 classes, got values from 10 to 10
+    """
+    t = np.asarray(target)
+    if t.ndim == 0:
+        t = np.full(n, t[()], dtype=t.dtype)
+    return labels(t, n, k, name).astype(np.intp)
