@@ -605,7 +605,10 @@ def cmd_explain(args) -> int:
     except OSError as err:
         raise CLIError(f"cannot create the folder {out}: {err.strerror or err}") from None
 
-    from . import attribution, backward, deconvnet, plotting  # matplotlib loads only when needed
+    from . import attribution, backward, deconvnet  # matplotlib loads only when needed
+    from .figures.attribution import attribution_row
+    from .figures.grids import image_grid
+    from .figures.projections import projections
     from .plotting_style import render, use_book_style
 
     x = image[None]
@@ -637,7 +640,7 @@ def cmd_explain(args) -> int:
     }
     use_book_style()
     figures = {
-        "input": plotting.image_grid(
+        "input": image_grid(
             image[None],
             [f"{classes[top[0]]}: {100 * proba[top[0]]:.1f} %"],
             normalize="none",
@@ -646,7 +649,7 @@ def cmd_explain(args) -> int:
             colorbar=False,
             panel_size=2.0,
         ),
-        "attributions": plotting.attribution_row(image, maps, title=f"Why {what}?"),
+        "attributions": attribution_row(image, maps, title=f"Why {what}?"),
     }
     files = {
         "saliency": "saliency",
@@ -655,14 +658,12 @@ def cmd_explain(args) -> int:
         "guided backprop": "guided-backprop",
     }
     for name, stem in files.items():
-        figures[stem] = plotting.attribution_row(
-            image, {name: maps[name]}, title=f"{name} for {what}"
-        )
+        figures[stem] = attribution_row(image, {name: maps[name]}, title=f"{name} for {what}")
     for block, layer in enumerate(_conv_blocks(net), start=1):
         peaks = backward.activations(net, x, layer)[0].max(axis=(1, 2))
         strongest = np.argsort(-peaks, kind="stable")[:8]
         projs = deconvnet.project_all(net, x, layer, pooling="switches", rule="deconvnet")
-        figures[f"deconvnet-block{block}"] = plotting.projections(
+        figures[f"deconvnet-block{block}"] = projections(
             projs[strongest],
             titles=[f"#{k}: {peaks[k]:.2f}" for k in strongest],
             suptitle=f"Deconvnet projections: strongest features of conv block {block}",
