@@ -103,6 +103,8 @@ def shift_accuracy(
     shifts,
     axis: str = "horizontal",
     batch_size: int = 500,
+    *,
+    per_image: bool = False,
 ) -> np.ndarray:
     """Accuracy of a classifier on images shifted by each of ``shifts`` pixels.
 
@@ -115,10 +117,14 @@ def shift_accuracy(
     axis : {"horizontal", "vertical", "diagonal"}
         The direction of the shift ``k``: ``(0, k)``, ``(k, 0)`` or ``(k, k)``.
     batch_size : int
+    per_image : bool
+        Return whether each image is classified correctly at each shift,
+        so that the spread of the accuracy can be computed from it.
 
     Returns
     -------
     ndarray, shape (len(shifts),)
+        The accuracies; with ``per_image``, booleans of shape ``(N, len(shifts))``.
 
     Examples
     --------
@@ -140,8 +146,11 @@ def shift_accuracy(
     y = labels(y, len(x), np.iinfo(np.int64).max, "y")
     choice(axis, AXES, "axis")
     direction = {"horizontal": (0, 1), "vertical": (1, 0), "diagonal": (1, 1)}[axis]
-    accuracy = [
-        np.mean(net.predict(shift(x, k * direction[0], k * direction[1]), batch_size) == y)
-        for k in shifts
-    ]
-    return np.array(accuracy, dtype=float)
+    correct = np.stack(
+        [
+            net.predict(shift(x, k * direction[0], k * direction[1]), batch_size) == y
+            for k in shifts
+        ],
+        axis=1,
+    )
+    return correct if per_image else correct.mean(axis=0)

@@ -57,6 +57,9 @@ def test_shift_accuracy_counts_correct_predictions_by_hand():
     acc = shift_accuracy(net, x, y, [0, 2, -1], axis="diagonal")
     by_hand = [np.mean(net.forward(shift(x, k, k)).argmax(axis=1) == y) for k in (0, 2, -1)]
     np.testing.assert_array_equal(acc, by_hand)
+    correct = shift_accuracy(net, x, y, [0, 2, -1], axis="diagonal", per_image=True)
+    assert correct.shape == (20, 3) and correct.dtype == bool
+    np.testing.assert_array_equal(correct.mean(axis=0), by_hand)
 
 
 def test_bad_arguments_are_named():
