@@ -39,11 +39,16 @@ def test_curves_one_panel_per_row_with_named_ticks():
     assert a0.get_position().y0 > a1.get_position().y0  # stacked, not side by side
     assert [t.get_text() for t in a1.get_xticklabels()] == ["trained", "+ dense", "+ conv"]
     assert a0.get_legend() is not None and a1.get_legend() is None
+    panels = {"one": {"a": np.ones(3)}, "two": {"a": np.zeros(3)}}
+    last = curves(np.arange(3.0), panels, xlabel="x", ylabel="y", legend="last")
+    assert last.axes[0].get_legend() is None and last.axes[1].get_legend() is not None
 
 
 def test_curves_refuse_mismatched_lengths():
     with pytest.raises(ValueError, match="must have shape"):
         curves(np.arange(3.0), {"p": {"a": np.ones(4)}}, xlabel="x", ylabel="y")
+    with pytest.raises(ValueError, match="legend must be"):
+        curves(np.arange(3.0), {"p": {"a": np.ones(3)}}, xlabel="x", ylabel="y", legend="top")
     with pytest.raises(ValueError, match="at least one panel"):
         curves(np.arange(3.0), {}, xlabel="x", ylabel="y")
 

@@ -57,8 +57,9 @@ def curves(
         Names for the positions of ``x`` (stages, say) instead of numbers.
     ylim : (float, float), optional
     suptitle : str, optional
-    legend : {"first", "each"}
-        A legend in the first panel only (the same curves in every panel) or in each.
+    legend : {"first", "last", "each"}
+        A legend in the first or the last panel only (the same curves in every
+        panel; choose the one with room), or in each.
     panel_height : float
         Inches per panel.
     width : float
@@ -80,8 +81,8 @@ def curves(
     x = float_array(x, "x", 1)
     if not panels:
         raise ValueError("panels must hold at least one panel")
-    if legend not in ("first", "each"):
-        raise ValueError(f"legend must be 'first' or 'each', got {legend!r}")
+    if legend not in ("first", "last", "each"):
+        raise ValueError(f"legend must be 'first', 'last' or 'each', got {legend!r}")
     fig = Figure(figsize=(width, panel_height * len(panels) + 0.3), layout="constrained")
     axes = fig.subplots(len(panels), 1, squeeze=False)[:, 0]
     for k, (ax, (title, lines)) in enumerate(zip(axes, panels.items(), strict=True)):
@@ -105,7 +106,7 @@ def curves(
         if xticklabels is not None:
             ax.set_xticks(x, list(xticklabels))
         ax.grid(True, linewidth=0.4, alpha=0.5)
-        if legend == "each" or k == 0:
+        if legend == "each" or k == {"first": 0, "last": len(panels) - 1}.get(legend):
             ax.legend(frameon=False, fontsize="small", ncols=2 if len(lines) > 4 else 1)
     axes[-1].set_xlabel(xlabel)
     if suptitle:
