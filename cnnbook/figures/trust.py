@@ -99,22 +99,23 @@ def curves(
             if v.ndim == 2 and len(v) > 1:
                 se = v.std(axis=0, ddof=1) / np.sqrt(len(v))
                 ax.fill_between(x, mean - se, mean + se, color=color, alpha=0.2, linewidth=0)
-        ax.set_title(title, fontsize="medium")
-        ax.set_ylabel(ylabel)
+        ax.set_title(title, fontsize=12)
+        ax.set_ylabel(ylabel, fontsize=12)
+        ax.tick_params(labelsize=11)
         if ylim is not None:
             ax.set_ylim(*ylim)
         if xticklabels is not None:
             ax.set_xticks(x, list(xticklabels))
         ax.grid(True, linewidth=0.4, alpha=0.5)
         if legend == "each" or k == {"first": 0, "last": len(panels) - 1}.get(legend):
-            ax.legend(frameon=False, fontsize="small", ncols=2 if len(lines) > 4 else 1)
-    axes[-1].set_xlabel(xlabel)
+            ax.legend(frameon=False, fontsize=10.5, ncols=2 if len(lines) > 4 else 1)
+    axes[-1].set_xlabel(xlabel, fontsize=12)
     if suptitle:
         fig.suptitle(suptitle)
     return fig
 
 
-def _box(ax, x, y, text, color, w=2.3, h=1.2, fontsize=12):
+def _box(ax, x, y, text, color, w=2.3, h=1.3, fontsize=12.5):
     ax.add_patch(
         FancyBboxPatch(
             (x - w / 2, y - h / 2),
@@ -179,8 +180,8 @@ def deconvnet_diagram() -> Figure:
         "unpool",
         "one map\nkept",
     ]
-    top.text(0.0, 0.35, "forward", fontsize=12, color=fwd, weight="bold", va="center")
-    top.text(0.0, 5.75, "backward (deconvnet)", fontsize=12, color=back, weight="bold", va="center")
+    top.text(0.0, 0.3, "forward", fontsize=13, color=fwd, weight="bold", va="center")
+    top.text(0.0, 5.8, "backward (deconvnet)", fontsize=13, color=back, weight="bold", va="center")
     for i, x in enumerate(xs):
         _box(top, x, 1.6, fwd_text[i], fwd, w=2.4 if i in (1, 4) else 2.2)
         _box(top, x, 4.4, back_text[i], back, w=2.4 if i in (0, 4) else 2.2)
@@ -189,9 +190,9 @@ def deconvnet_diagram() -> Figure:
         _arrow(top, (b - 1.15, 4.4), (a + 1.15, 4.4), color=back)
     _arrow(top, (xs[-1], 2.2), (xs[-1], 3.8), color="0.35")
     _arrow(top, (xs[3], 2.2), (xs[3], 3.8), color="0.1", ls="--", lw=2.0)
-    top.text(xs[3] + 0.15, 3.0, "switches", fontsize=11, va="center", ha="left", style="italic")
+    top.text(xs[3] + 0.15, 3.0, "switches", fontsize=12, va="center", ha="left", style="italic")
     _arrow(top, (xs[1], 2.2), (xs[1], 3.8), color="0.5", ls=":", lw=1.4)
-    top.text(xs[1] + 0.15, 3.0, "same $W$", fontsize=11, va="center", ha="left", style="italic")
+    top.text(xs[1] + 0.15, 3.0, "same $W$", fontsize=12, va="center", ha="left", style="italic")
 
     canvas(bottom, -0.2, 15.5, -1.0, 4.2)
     x = np.array([[1, 2, 0, 0], [4, 3, 0, 5], [0, 0, 1, 1], [0, 6, 1, 1]])
@@ -204,24 +205,24 @@ def deconvnet_diagram() -> Figure:
             won[2 * u + p, 2 * v + q] = True
             unpooled[2 * u + p, 2 * v + q] = signal[u, v]
     shade = [[light(fwd, 0.45) if won[r, c] else "white" for c in range(4)] for r in range(4)]
-    cell_table(bottom, [[str(v) for v in row] for row in x], 0, 0, facecolors=shade, fontsize=12)
+    cell_table(bottom, [[str(v) for v in row] for row in x], 0, 0, facecolors=shade, fontsize=13.5)
     for u in range(2):
         for v in range(2):
             outline(bottom, 2 * v, 2 * u, 2, 2, color="0.2", lw=2.0)
-    cell_table(bottom, [[str(v) for v in row] for row in pooled], 5.2, 1, fontsize=12)
-    cell_table(bottom, [[str(v) for v in row] for row in signal], 8.4, 1, fontsize=12)
+    cell_table(bottom, [[str(v) for v in row] for row in pooled], 5.2, 1, fontsize=13.5)
+    cell_table(bottom, [[str(v) for v in row] for row in signal], 8.4, 1, fontsize=13.5)
     labels = [[str(v) for v in row] for row in unpooled]
     shade_back = [[light(back, 0.45) if won[r, c] else "white" for c in range(4)] for r in range(4)]
-    cell_table(bottom, labels, 11.3, 0, facecolors=shade_back, fontsize=12)
+    cell_table(bottom, labels, 11.3, 0, facecolors=shade_back, fontsize=13.5)
     _arrow(bottom, (4.2, 2.0), (5.0, 2.0), color=fwd)
     _arrow(bottom, (10.6, 2.0), (11.1, 2.0), color=back)
     for xc, text in (
-        (2.0, "map, switches shaded"),
+        (2.0, "map"),
         (6.2, "pooled"),
         (9.4, "signal"),
         (13.3, "unpooled"),
     ):
-        bottom.text(xc, -0.55, text, ha="center", fontsize=11)
+        bottom.text(xc, -0.55, text, ha="center", fontsize=12)
     return fig
 
 
