@@ -46,6 +46,7 @@ __all__ = [
     "pair",
     "positive_int",
     "shape",
+    "targets",
 ]
 
 
@@ -322,3 +323,23 @@ def not_too_large(shape: tuple, name: str) -> tuple:
             f"MAX_ELEMENTS = {MAX_ELEMENTS:,}"
         )
     return shape
+
+
+def targets(target, n: int, k: int, name: str = "target") -> np.ndarray:
+    """One class index per image, from an int (the same class for all) or ``n`` ints in ``[0, k)``.
+
+    Examples
+    --------
+    >>> targets(2, 3, 10)
+    array([2, 2, 2])
+    >>> targets([0, 9], 2, 10)
+    array([0, 9])
+    >>> targets(10, 2, 10)
+    Traceback (most recent call last):
+        ...
+    ValueError: target must lie in [0, 9] for 10 classes, got values from 10 to 10
+    """
+    t = np.asarray(target)
+    if t.ndim == 0:
+        t = np.full(n, t[()], dtype=t.dtype)
+    return labels(t, n, k, name).astype(np.intp)

@@ -21,6 +21,7 @@ COLUMN_MODULES = {
     "cnnbook.figures.projections",
     "cnnbook.figures.attribution",
     "cnnbook.figures.training",
+    "cnnbook.figures.trust",
 }
 
 # Registry names that differ from the function's name.

@@ -11,7 +11,9 @@
 * :mod:`cnnbook.figures.grids`: grids of images, feature maps and filters;
 * :mod:`cnnbook.figures.projections`: deconvnet projections and top images;
 * :mod:`cnnbook.figures.attribution`: attribution maps over their images;
-* :mod:`cnnbook.figures.training`: learning curves and the confusion matrix.
+* :mod:`cnnbook.figures.training`: learning curves and the confusion matrix;
+* :mod:`cnnbook.figures.trust`: curves with their spread for judging
+  explanations, and the deconvnet drawn.
 
 Every function returns a :class:`matplotlib.figure.Figure` built with the
 object API (no :mod:`matplotlib.pyplot` state), so a figure never leaks into
@@ -42,4 +44,5 @@ MODULES: tuple[str, ...] = (
     "cnnbook.figures.projections",
     "cnnbook.figures.attribution",
     "cnnbook.figures.training",
+    "cnnbook.figures.trust",
 )
