@@ -34,16 +34,19 @@ from collections.abc import Sequence
 import numpy as np
 
 __all__ = [
+    "MAX_ELEMENTS",
     "choice",
     "float_array",
     "float_dtype",
     "generator",
     "labels",
     "nonnegative_int",
+    "not_too_large",
     "number",
     "pair",
     "positive_int",
     "shape",
+    "targets",
 ]
 
 
@@ -291,3 +294,52 @@ def shape(s, name: str, ndim: int) -> tuple[int, ...]:
     if len(t) != ndim or not all(_is_int(d) and d >= 1 for d in t):
         raise ValueError(f"{name} must be a tuple of {ndim} positive ints, got {s!r}")
     return tuple(int(d) for d in t)
+
+
+#: The most numbers one array the package allocates may hold (800 MB in float64).
+MAX_ELEMENTS = 100_000_000
+
+
+def not_too_large(shape: tuple, name: str) -> tuple:
+    """Return ``shape`` if an array of that shape would hold at most :data:`MAX_ELEMENTS` numbers.
+
+    Called before allocating an array whose size comes from the arguments
+    (a stride, a padding, an output shape), so that a mistyped number is a
+    clear error instead of a MemoryError.
+
+    Examples
+    --------
+    >>> not_too_large((2, 3), "out")
+    (2, 3)
+    >>> not_too_large((10**5, 10**5), "the dilated array")
+    Traceback (most recent call last):
+        ...
+    ValueError: the dilated array would have shape (100000, 100000), 10,000,000,000 numbers, more than MAX_ELEMENTS = 100,000,000
+    """
+    n = math.prod(int(d) for d in shape)
+    if n > MAX_ELEMENTS:
+        raise ValueError(
+            f"{name} would have shape {tuple(shape)}, {n:,} numbers, more than "
+            f"MAX_ELEMENTS = {MAX_ELEMENTS:,}"
+        )
+    return shape
+
+
+def targets(target, n: int, k: int, name: str = "target") -> np.ndarray:
+    """One class index per image, from an int (the same class for all) or ``n`` ints in ``[0, k)``.
+
+    Examples
+    --------
+    >>> targets(2, 3, 10)
+    array([2, 2, 2])
+    >>> targets([0, 9], 2, 10)
+    array([0, 9])
+    >>> targets(10, 2, 10)
+    Traceback (most recent call last):
+        ...
+    ValueError: target must lie in [0, 9] for 10 classes, got values from 10 to 10
+    """
+    t = np.asarray(target)
+    if t.ndim == 0:
+        t = np.full(n, t[()], dtype=t.dtype)
+    return labels(t, n, k, name).astype(np.intp)

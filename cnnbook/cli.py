@@ -369,10 +369,17 @@ _fraction = _option(
 )
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line: no usage block above them."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .recipe import BOOK_RECIPE
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=PROG,
         description="Train the book's CNN and explain its decisions on your own images.",
         epilog="Run `cnnbook COMMAND --help` for the options of a command.",

@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import signal
 
-from .checks import choice, float_array, pair
+from .checks import choice, float_array, not_too_large, pair
 
 __all__ = [
     "check_conv_args",
@@ -273,7 +273,8 @@ def dilate(d: np.ndarray, stride) -> np.ndarray:
     if d.ndim < 2:
         raise ValueError(f"dilate needs at least 2 dimensions, got shape {d.shape}")
     h, w = d.shape[-2:]
-    out = np.zeros((*d.shape[:-2], (h - 1) * sh + 1, (w - 1) * sw + 1), dtype=d.dtype)
+    shape = not_too_large((*d.shape[:-2], (h - 1) * sh + 1, (w - 1) * sw + 1), "the dilated array")
+    out = np.zeros(shape, dtype=d.dtype)
     out[..., ::sh, ::sw] = d
     return out
 
@@ -325,6 +326,9 @@ def check_conv_args(x, W, b, stride, padding):
     try:
         H_out = output_size(H, kh, ph, sh)
         W_out = output_size(Wd, kw, pw, sw)
+        N, C = x.shape[:2]
+        not_too_large((N, C, H + 2 * ph, Wd + 2 * pw), "the padded input")
+        not_too_large((C * kh * kw, N * H_out * W_out), "the unfolded input")
     except ValueError as err:
         raise ValueError(
             f"cannot convolve input of shape {x.shape} with kernel of shape {W.shape}, "

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .checks import float_array, pair, shape
+from .checks import float_array, not_too_large, pair, shape
 from .conv import check_conv_args, check_dy, output_size
 
 __all__ = ["col2im", "conv2d_backward", "conv2d_forward", "conv2d_transpose", "im2col"]
@@ -47,6 +47,9 @@ def _geometry(x_shape, kernel_size, stride, padding):
     ph, pw = pair(padding, "padding", low=0)
     H_out = output_size(x_shape[2], kh, ph, sh)
     W_out = output_size(x_shape[3], kw, pw, sw)
+    N, C, H, W = x_shape
+    not_too_large((N, C, H + 2 * ph, W + 2 * pw), "the padded input")
+    not_too_large((C * kh * kw, N * H_out * W_out), "the unfolded input")
     return (kh, kw), (sh, sw), (ph, pw), (H_out, W_out)
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .checks import nonnegative_int, number, positive_int
+from .checks import float_array, nonnegative_int, number, positive_int
 from .readers import load_mnist_idx, read_cifar10_records, scale_pixels
 
 __all__ = [
@@ -230,11 +230,14 @@ def standardize(x_train: np.ndarray, x_test: np.ndarray) -> tuple[np.ndarray, np
     >>> a.ravel(), b.ravel()
     (array([-1.,  1., -1.,  1.]), array([3. , 0.5]))
     """
-    if x_train.ndim != 4 or x_test.ndim != 4:
+    x_train, x_test = float_array(x_train, "x_train"), float_array(x_test, "x_test")
+    if x_train.ndim != 4 or x_test.ndim != 4 or x_train.shape[1] != x_test.shape[1]:
         raise ValueError(
-            f"x_train and x_test must have shape (N, C, H, W), got {x_train.shape} "
+            f"x_train and x_test must have shape (N, C, H, W) with the same C, got {x_train.shape} "
             f"and {x_test.shape}"
         )
+    if x_train.size == 0:
+        raise ValueError(f"x_train must not be empty, got shape {x_train.shape}")
     mean = x_train.mean(axis=(0, 2, 3), keepdims=True)
     std = x_train.std(axis=(0, 2, 3), keepdims=True)
     if np.any(std == 0):

@@ -121,5 +121,7 @@ def mse(pred: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
         raise ValueError(
             f"pred and target must have the same shape, got {pred.shape} and {target.shape}"
         )
+    if pred.size == 0:
+        raise ValueError("pred and target must not be empty")
     diff = pred - target
     return float(np.mean(diff**2)), 2 * diff / diff.size

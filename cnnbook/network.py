@@ -20,7 +20,7 @@ import zlib
 from pathlib import Path
 
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from .atomic import atomic_write
 from .batchnorm import BatchNorm2D
@@ -119,7 +119,13 @@ class Sequential:
         finally:
             for layer, mode in zip(self.layers, was_training, strict=True):
                 layer.train(mode)
-        return np.concatenate(outs)
+        out = np.concatenate(outs)
+        if not np.isfinite(out).all():
+            raise ValueError(
+                f"the network's outputs overflowed to infinity or NaN: x (largest magnitude "
+                f"{np.abs(x).max():.3g}) is too large for {self.dtype}"
+            )
+        return out
 
     def predict_proba(self, x: np.ndarray, batch_size: int = 500) -> np.ndarray:
         """Class probabilities, in eval mode, batch by batch."""
@@ -185,7 +191,7 @@ class Sequential:
         verbose : bool
             Print one line of metrics per epoch.
         progress : bool
-            Show a tqdm progress bar of each epoch's batches on stderr
+            Show a ``tqdm`` progress bar of each epoch's batches on stderr
             (only on a terminal).
         on_epoch : callable, optional
             Called as ``on_epoch(epoch, history)`` after every epoch (epochs

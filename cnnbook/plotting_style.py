@@ -26,7 +26,31 @@ import io
 
 import matplotlib
 
-__all__ = ["BOOK_RC", "METADATA", "render", "use_book_style"]
+__all__ = [
+    "BOOK_RC",
+    "METADATA",
+    "MIN_FONT_SIZE",
+    "PNG_SCALE",
+    "book_format",
+    "book_image",
+    "render",
+    "small_texts",
+    "use_book_style",
+]
+
+#: The smallest font size, in points, of any text in a book figure.
+#:
+#: The book's content column is about 700 CSS pixels wide on a desktop and a
+#: figure is drawn for it (6.8 to 7 inches at 100 dpi). A phone 390 pixels
+#: wide shows the column at about 360 pixels, so a full-width figure is shrunk
+#: about 1.9 times. An 11 pt text is 15 px at figure scale and still 8 px on
+#: the phone, the size of a phone's fine print, with capitals about 6 px high;
+#: at 10 pt (the matplotlib default) it falls to 7 px, and ``"x-small"`` text
+#: to 4 px. The tests check every registered figure against this minimum.
+MIN_FONT_SIZE: float = 11.0
+
+#: Pixels per figure pixel of the book's PNGs: 2 for sharp images on 2x screens.
+PNG_SCALE: int = 2
 
 #: rcParams shared by every figure of the book.
 BOOK_RC: dict[str, object] = {
@@ -37,7 +61,15 @@ BOOK_RC: dict[str, object] = {
     # One look. DejaVu ships with matplotlib, so every machine draws the same glyphs.
     "font.family": "DejaVu Sans",
     "mathtext.fontset": "dejavusans",
-    "font.size": 10.0,
+    # Sizes legible on a phone: nothing below MIN_FONT_SIZE.
+    "font.size": 12.0,
+    "axes.titlesize": 12.0,
+    "axes.labelsize": 12.0,
+    "xtick.labelsize": MIN_FONT_SIZE,
+    "ytick.labelsize": MIN_FONT_SIZE,
+    "legend.fontsize": MIN_FONT_SIZE,
+    "legend.title_fontsize": MIN_FONT_SIZE,
+    "figure.titlesize": 12.0,
     "figure.dpi": 100,
     "savefig.dpi": 100,
     "figure.figsize": (6.4, 4.0),
@@ -76,7 +108,7 @@ def use_book_style() -> None:
 
 
 def _configure_inline_backend() -> None:
-    """In an IPython kernel, make inline figures PNG-only and metadata-free."""
+    """In an IPython kernel, show every figure as :func:`book_image` draws it."""
     try:
         from IPython import get_ipython
     except ImportError:  # pragma: no cover - IPython is a dependency of the docs build
@@ -84,8 +116,11 @@ def _configure_inline_backend() -> None:
     shell = get_ipython()
     if shell is None or "inline" not in matplotlib.get_backend():
         return
+    import base64
+
     from IPython.core.pylabtools import select_figure_formats
     from matplotlib import pyplot  # noqa: F401  (activates the inline backend first)
+    from matplotlib.figure import Figure
     from matplotlib_inline.config import InlineBackend
 
     kwargs = {"bbox_inches": "tight", "metadata": dict(METADATA["png"])}
@@ -94,8 +129,20 @@ def _configure_inline_backend() -> None:
     cfg.print_figure_kwargs = kwargs  # used again if the backend is re-activated
     select_figure_formats(shell, {"png"}, **kwargs)
 
+    def svg(fig):  # None: this figure has no SVG form, IPython leaves the MIME type out
+        mime, data, _ = book_image(fig)
+        return data.decode("utf-8") if mime == "image/svg+xml" else None
 
-def render(fig, fmt: str = "png") -> bytes:
+    def png(fig):
+        mime, data, size = book_image(fig)
+        return (base64.b64encode(data).decode("ascii"), size) if mime == "image/png" else None
+
+    formatters = shell.display_formatter.formatters
+    formatters["image/svg+xml"].for_type(Figure, svg)
+    formatters["image/png"].for_type(Figure, png)
+
+
+def render(fig, fmt: str = "png", **savefig_kwargs) -> bytes:
     """Save ``fig`` to bytes in ``fmt`` with the book's metadata (none that varies).
 
     Parameters
@@ -104,6 +151,9 @@ def render(fig, fmt: str = "png") -> bytes:
         The figure to save.
     fmt : {"png", "svg", "pdf"}
         File format.
+    **savefig_kwargs
+        Passed on to :meth:`~matplotlib.figure.Figure.savefig` (``dpi``,
+        ``bbox_inches``).
 
     Returns
     -------
@@ -125,5 +175,93 @@ def render(fig, fmt: str = "png") -> bytes:
         raise ValueError(f"fmt must be one of {sorted(METADATA)}, got {fmt!r}")
     buf = io.BytesIO()
     with matplotlib.rc_context({"svg.hashsalt": BOOK_RC["svg.hashsalt"]}):
-        fig.savefig(buf, format=fmt, metadata=dict(METADATA[fmt]))
+        fig.savefig(buf, format=fmt, metadata=dict(METADATA[fmt]), **savefig_kwargs)
     return buf.getvalue()
+
+
+def book_format(fig) -> str:
+    """``"png"`` for a figure that shows a raster image, ``"svg"`` for the others.
+
+    Diagrams and plots (lines, patches, text) are small and sharp as SVG; a
+    figure with pixel images (``imshow``) would carry each image as an embedded
+    PNG inside the SVG, so it is a PNG at :data:`PNG_SCALE` times the resolution.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from matplotlib.figure import Figure
+    >>> fig = Figure()
+    >>> ax = fig.subplots()
+    >>> _ = ax.plot([0, 1], [1, 0])
+    >>> book_format(fig)
+    'svg'
+    >>> _ = ax.imshow(np.eye(2))
+    >>> book_format(fig)
+    'png'
+    """
+    has_raster = bool(fig.images) or any(ax.images for ax in fig.axes)
+    return "png" if has_raster else "svg"
+
+
+def book_image(fig) -> tuple[str, bytes, dict[str, int]]:
+    """The figure as the book shows it: MIME type, bytes and display width.
+
+    The bounding box is tight. An SVG has no display size (it carries its
+    own); a PNG is drawn at :data:`PNG_SCALE` times the figure's dpi and gets
+    ``{"width": ...}`` in CSS pixels, its width at the figure's dpi,
+    so that it shows as large as before, only sharper. A figure with a
+    smoothly interpolated image (a photograph) stays at the figure's dpi.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from matplotlib.figure import Figure
+    >>> use_book_style()
+    >>> fig = Figure(figsize=(2, 1))
+    >>> ax = fig.add_axes((0, 0, 1, 1))
+    >>> _ = ax.imshow(np.eye(2), aspect="auto")
+    >>> _ = ax.axis("off")
+    >>> mime, data, size = book_image(fig)
+
+    A 2 × 1 inch figure, plus 0.1 inch of margin on each side, at 100 dpi;
+    the PNG holds twice as many pixels each way:
+
+    >>> mime, size, int.from_bytes(data[16:20], "big")
+    ('image/png', {'width': 220}, 440)
+    """
+    if book_format(fig) == "svg":
+        return "image/svg+xml", render(fig, "svg", bbox_inches="tight"), {}
+    # Pixels drawn as squares (a digit, a feature map) stay crisp only at 2x; a
+    # smoothly resampled photograph looks much the same at 1x and weighs 2.5 times less.
+    images = [*fig.images, *(im for ax in fig.axes for im in ax.images)]
+    crisp = all(im.get_interpolation() in ("nearest", "none") for im in images)
+    scale = PNG_SCALE if crisp else 1
+    data = render(fig, "png", dpi=scale * fig.dpi, bbox_inches="tight")
+    # Only the width: with a height too, a page that narrows the image (a phone)
+    # would keep the height and squash it.
+    return "image/png", data, {"width": int.from_bytes(data[16:20], "big") // scale}
+
+
+def small_texts(fig, minimum: float = MIN_FONT_SIZE) -> list[str]:
+    """The visible, non-empty texts of ``fig`` set in less than ``minimum`` points.
+
+    Tick labels and colour-bar labels count; a test asks this of every figure.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> use_book_style()
+    >>> fig = Figure()
+    >>> _ = fig.text(0, 0, "fine print", fontsize=6)
+    >>> _ = fig.text(0, 1, "readable", fontsize=12)
+    >>> small_texts(fig)
+    ['fine print (6 pt)']
+    """
+    from matplotlib.text import Text
+
+    fig.draw_without_rendering()  # creates the tick labels
+    return [
+        f"{t.get_text()} ({t.get_fontsize():g} pt)"
+        for t in fig.findobj(Text)
+        if t.get_visible() and t.get_text().strip() and t.get_fontsize() < minimum
+    ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .checks import float_array, pair, shape
+from .checks import float_array, not_too_large, pair, shape
 from .conv import output_size
 from .layers import Layer
 
@@ -160,7 +160,9 @@ def unpool(y: np.ndarray, switches: np.ndarray, input_shape: tuple) -> np.ndarra
     array([[0., 0.],
            [0., 7.]])
     """
-    N, C, H, W = input_shape = shape(input_shape, "input_shape", 4)
+    N, C, H, W = input_shape = not_too_large(
+        shape(input_shape, "input_shape", 4), "the unpooled array"
+    )
     y = float_array(y, "y", 4)
     switches = np.asarray(switches)
     if y.shape != switches.shape:

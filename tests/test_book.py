@@ -304,3 +304,83 @@ def test_check_table_lists_each_check_and_fails_on_a_large_error():
         check_table([("(eq-c)", 0.1)])
     with pytest.raises(ValueError, match="error"):
         check_table([("(eq-c)", "fd", float("nan"))])
+
+
+# ----------------------------------------------------------------------------
+# Downloaded notebooks: MyST made plain (docs/_ext/plain_markdown.py)
+# ----------------------------------------------------------------------------
+def _plain_markdown():
+    spec = importlib.util.spec_from_file_location(
+        "plain_markdown", DOCS / "_ext" / "plain_markdown.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("plain_markdown", module)  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_plain_markdown_writes_out_every_role():
+    """Each role becomes the text the page shows, worked out here by hand."""
+    pm = _plain_markdown()
+    refs = pm.References(
+        equations={"eq-conv": "(7)"},
+        numbered={"fig-a": ("Fig. %s", "3"), "table-b": ("Table %s", "2")},
+        sections={"notation": "Notation"},
+        documents={"layers": "Layers"},
+        citations={"lecun1998": ("LeCun et al.", "1998"), "hubel": ("Hubel and Wiesel", "1962")},
+    )
+    glued = {
+        "err": {"data": {"text/plain": "0.000123"}},
+        "shape": {"data": {"text/plain": "'2 × 2'"}},
+    }
+    text = (
+        "(sec-x)=\n% a comment\n"
+        "An error of {glue:text}`err:.1e` in a {glue:text}`shape` map, see {eq}`eq-conv`,\n"
+        "{numref}`fig-a`, {numref}`Figure %s <fig-a>`, {ref}`notation`, {ref}`the table <notation>`,\n"
+        "{doc}`layers`, {cite:t}`lecun1998`, {cite:p}`lecun1998,hubel`, {math}`a^2`,\n"
+        "{py:func}`cnnbook.conv.rot180` and ``{eq}`kept` `` in code, [3 s]{.measured}.\n\n"
+        "$$\nz = x \\star k\n$$ (eq-conv)\n\n"
+        "```{glue:figure} fig_key\n:name: fig-a\n:alt: A kernel.\n\nA {glue:text}`shape` caption.\n```\n\n"
+        ":::{list-table} Errors.\n:header-rows: 1\n:name: table-b\n\n* - Layer\n  - Error\n"
+        "* - Conv\n  - {glue:text}`err:.2f`\n:::\n"
+    )
+    out = pm.plain_markdown(text, refs, glued)
+    assert pm.raw_myst(out) == ["{eq}`"]  # only the role shown as code is left
+    assert "An error of 1.2e-04 in a 2 × 2 map, see (7),\n" in out
+    assert "Fig. 3, Figure 3, *Notation*, the table,\n" in out
+    assert (
+        "*Layers*, LeCun et al. (1998), (LeCun et al., 1998; Hubel and Wiesel, 1962), $a^2$,\n"
+        in out
+    )
+    assert "`cnnbook.conv.rot180` and ``{eq}`kept` `` in code, 3 s.\n" in out
+    assert "$$\nz = x \\star k\n\\tag{7} $$\n" in out
+    assert "**Fig. 3.** A 2 × 2 caption." in out
+    assert "**Table 2. Errors.**\n\n| Layer | Error |\n|---|---|\n| Conv | 0.00 |" in out
+    assert "sec-x" not in out and "comment" not in out
+
+
+def test_plain_markdown_fails_on_an_unknown_reference():
+    pm = _plain_markdown()
+    with pytest.raises(KeyError):
+        pm.plain_markdown("See {eq}`eq-missing`.", pm.References(), {})
+    with pytest.raises(KeyError, match="no_such"):
+        pm.plain_markdown("{glue:text}`no_such:.2f`", pm.References(), {})
+
+
+def test_every_figure_has_alt_text():
+    """Each ``{glue:figure}`` describes its image in words (the caption is no substitute)."""
+    bad = []
+    for page in sorted(DOCS.glob("*.md")):
+        lines = page.read_text(encoding="utf-8").splitlines()
+        for lineno, line in enumerate(lines, 1):
+            if not re.match(r"^(`{3,}|:{3,})\{glue:figure\}", line):
+                continue
+            options = []
+            for option in lines[lineno:]:
+                if not option.startswith(":"):
+                    break
+                options.append(option)
+            alt = next((o[len(":alt:") :].strip() for o in options if o.startswith(":alt:")), "")
+            if len(alt.split()) < 4:
+                bad.append(f"docs/{page.name}:{lineno}: alt text {alt!r}")
+    assert not bad, "figures without real alt text (:alt: option):\n" + "\n".join(bad)

@@ -18,23 +18,28 @@
    notation, a duration, a speed-up, or an accuracy, error or loss with a
    decimal point. Such numbers must reach the text through ``glue``.
 
-Both checkers are tested on small synthetic documents with planted mistakes,
-so that a checker that silently finds nothing would fail.
+The pages are read with markdown-it-py as myst-parser configures it, so that
+the checks see the blocks, roles and maths that Sphinx sees. Both checkers are
+tested on small synthetic documents with planted mistakes, so that a checker
+that silently finds nothing would fail.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+import runpy
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 
 #: Chapters in which every displayed equation must be followed by a check.
-EQUATION_CHECKED = ("derivation.md", "layers.md")
+EQUATION_CHECKED = ("derivation.md", "layers.md", "features.md", "explaining.md")
 
 #: Tags that make a code cell invisible or unexecuted, so that it cannot count
 #: as the check of an equation.
@@ -90,30 +95,31 @@ MEASURED_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 
 
 # ----------------------------------------------------------------------------
-# A small reader of MyST Markdown: fences, directives, prose, equations
+# Reading MyST Markdown: markdown-it-py as configured by myst-parser
 # ----------------------------------------------------------------------------
-_FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,}|:{3,})(?P<info>.*)$")
 _DIRECTIVE = re.compile(r"^\{(?P<name>[^}\s]+)\}\s*(?P<arg>.*)$")
-_OPTION = re.compile(r"^\s*:[\w-]+:")
-_HEADING = re.compile(r"^#{1,6}\s")
-_ROLE = re.compile(r"\{[\w:.-]+\}`[^`]*`")
-_CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
-_LINK_TARGET = re.compile(r"\]\([^)]*\)")
+_OPTION = re.compile(r"^\s*:(?P<key>[\w-]+):")
 _URL = re.compile(r"https?://\S+")
-_HTML_COMMENT = re.compile(r"<!--.*?-->")
+#: Inline tokens that are not prose: maths, roles (glue, references) and code.
+NOT_PROSE = frozenset(
+    {"math_inline", "math_inline_double", "myst_role", "code_inline", "html_inline"}
+)
+#: Block tokens that are displayed equations.
+EQUATION_TOKENS = frozenset({"math_block", "math_block_label", "amsmath"})
 
 
-@dataclass
-class _Block:
-    char: str
-    length: int
-    name: str | None  # directive name, or None for a plain code fence
-    raw: bool
-    start: int
-    options: bool = True  # still reading the directive's options
-    yaml: bool = False  # inside a ``---`` option block
-    tags: list[str] = field(default_factory=list)
-    tags_list: bool = False  # reading a YAML list after ``tags:``
+@functools.cache
+def _markdown_it():
+    from markdown_it.renderer import RendererHTML
+    from myst_parser.config.main import MdParserConfig
+    from myst_parser.parsers.mdit import create_md_parser
+
+    conf = runpy.run_path(str(ROOT / "conf.py"))  # the MyST syntax the book enables
+    config = MdParserConfig(
+        enable_extensions=set(conf["myst_enable_extensions"]),
+        dmath_double_inline=conf["myst_dmath_double_inline"],
+    )
+    return create_md_parser(config, RendererHTML)
 
 
 @dataclass
@@ -130,122 +136,82 @@ class Document:
     code_cells: list[tuple[int, list[str]]] = field(default_factory=list)
 
 
-def _parse_tags(block: _Block, line: str) -> None:
-    """Collect code-cell tags from an option line (``:tags: [...]`` or YAML)."""
-    m = re.match(r"^\s*:?tags:?\s*\[(.*)\]\s*$", line)
-    if m:
-        block.tags += [t.strip().strip("'\"") for t in m.group(1).split(",") if t.strip()]
-        block.tags_list = False
-        return
-    if re.match(r"^\s*:?tags:?\s*$", line):
-        block.tags_list = True
-        return
-    m = re.match(r"^\s*-\s*(\S+)\s*$", line)
-    if block.tags_list and m:
-        block.tags.append(m.group(1).strip("'\""))
-    else:
-        block.tags_list = False
+def directive_options(content: str) -> tuple[dict, int]:
+    """A directive's options and the number of lines they take.
+
+    Options are ``:key: value`` lines (each value kept as text) or a ``---``
+    YAML block.
+    """
+    lines = content.splitlines()
+    if lines and lines[0].strip() == "---":
+        end = next((k for k in range(1, len(lines)) if lines[k].strip() == "---"), len(lines) - 1)
+        return yaml.safe_load("\n".join(lines[1:end])) or {}, end + 1
+    options = {}
+    n = 0
+    while n < len(lines) and (m := _OPTION.match(lines[n])):
+        options[m["key"]] = lines[n][m.end() :].strip()
+        n += 1
+    return options, n
+
+
+def _prose(doc: Document, inline, first_line: int) -> None:
+    """Add the prose of an inline token, line by line, to the document."""
+    line, parts = first_line, []
+
+    def flush():
+        text = _URL.sub(" ", "".join(parts))
+        if text.strip():
+            doc.prose.append((line, text))
+        parts.clear()
+
+    for child in inline.children or []:
+        if child.type in ("softbreak", "hardbreak"):
+            flush()
+            line += 1
+        elif child.type in NOT_PROSE:
+            parts.append(" ")
+            line += child.content.count("\n")  # maths may span lines (code spans lose theirs)
+        elif child.type == "text":
+            parts.append(child.content)
+    flush()
+
+
+def _read(doc: Document, text: str, offset: int, top: bool) -> None:
+    """Read one Markdown text whose first line is line ``offset + 1`` of the page."""
+    for tok in _markdown_it().parse(text):
+        if tok.map is None:
+            continue
+        first, last = offset + tok.map[0] + 1, offset + tok.map[1]
+        if tok.type == "heading_open" and top:
+            doc.headings.append(first)
+        elif tok.type == "inline":
+            _prose(doc, tok, first)
+        elif tok.type in EQUATION_TOKENS:
+            doc.equations.append((first, last))
+        elif tok.type in ("fence", "colon_fence"):
+            d = _DIRECTIVE.match(tok.info.strip())
+            if d is None:
+                continue  # a code block
+            name = d["name"]
+            options, n_options = directive_options(tok.content)
+            if name == "code-cell":
+                tags = options.get("tags") or []
+                if isinstance(tags, str):  # ":tags: [a, b]"
+                    tags = yaml.safe_load(tags)
+                doc.code_cells.append((first, [tags] if isinstance(tags, str) else list(tags)))
+            elif name == "math":
+                doc.equations.append((first, last))
+            elif name not in RAW_DIRECTIVES:
+                if name in CAPTION_DIRECTIVES and d["arg"]:
+                    doc.prose.append((first, d["arg"]))
+                body = "\n".join(tok.content.splitlines()[n_options:])
+                _read(doc, body, first + n_options, top=False)
 
 
 def parse(text: str) -> Document:
     """Split a MyST Markdown page into prose, equations, headings and code cells."""
     doc = Document()
-    lines = text.splitlines()
-    stack: list[_Block] = []
-    in_display = False  # inside $$ ... $$
-    in_inline = False  # inside $ ... $ that continues on the next line
-    display_start = 0
-    first = 0
-    if lines and lines[0].strip() == "---":  # front matter
-        for k in range(1, len(lines)):
-            if lines[k].strip() == "---":
-                first = k + 1
-                break
-
-    def prose_line(lineno: int, line: str) -> None:
-        nonlocal in_display, in_inline, display_start
-        if not line.strip():
-            in_inline = False
-            return
-        if line.lstrip().startswith("%") or re.match(r"^\s*\([\w:.-]+\)=\s*$", line):
-            return  # a MyST comment or a label
-        line = _HTML_COMMENT.sub(" ", line)
-        line = _ROLE.sub(" ", line)
-        line = _CODE_SPAN.sub(" ", line)
-        line = _LINK_TARGET.sub("]", line)
-        line = _URL.sub(" ", line)
-        kept = []
-        parts = line.split("$$")
-        for k, part in enumerate(parts):
-            if k > 0:  # a $$ between parts[k-1] and parts[k]
-                in_display = not in_display
-                if in_display:
-                    display_start = lineno
-                else:
-                    doc.equations.append((display_start, lineno))
-            if in_display:
-                continue
-            out = []
-            for ch_index, ch in enumerate(part):
-                if ch == "$" and (ch_index == 0 or part[ch_index - 1] != "\\"):
-                    in_inline = not in_inline
-                    out.append(" ")
-                elif not in_inline:
-                    out.append(ch)
-            kept.append("".join(out))
-        text_kept = " ".join(kept)
-        if text_kept.strip():
-            doc.prose.append((lineno, text_kept))
-
-    for index in range(first, len(lines)):
-        lineno = index + 1
-        line = lines[index]
-        m = _FENCE.match(line)
-        top = stack[-1] if stack else None
-        closes = (
-            m is not None
-            and top is not None
-            and m.group("fence")[0] == top.char
-            and len(m.group("fence")) >= top.length
-            and not m.group("info").strip()
-        )
-        if closes:
-            stack.pop()
-            if top.name == "math":
-                doc.equations.append((top.start, lineno))
-            elif top.name == "code-cell":
-                doc.code_cells.append((top.start, top.tags))
-            continue
-        if top is not None and top.raw:
-            if top.name == "code-cell" and top.options:
-                if line.strip() == "---":
-                    top.yaml = not top.yaml
-                elif top.yaml or _OPTION.match(line):
-                    _parse_tags(top, line)
-                else:
-                    top.options = False
-            continue
-        if m is not None:  # a fence that opens a block
-            fence, info = m.group("fence"), m.group("info").strip()
-            d = _DIRECTIVE.match(info)
-            name = d.group("name") if d else None
-            raw = name is None or name in RAW_DIRECTIVES
-            stack.append(_Block(fence[0], len(fence), name, raw, lineno))
-            if name in CAPTION_DIRECTIVES and d.group("arg"):
-                prose_line(lineno, d.group("arg"))
-            continue
-        if top is not None and top.options:
-            if line.strip() == "---":
-                top.yaml = not top.yaml
-                continue
-            if top.yaml or _OPTION.match(line):
-                continue
-            top.options = False
-        if not stack and _HEADING.match(line) and not in_display:
-            doc.headings.append(lineno)
-            prose_line(lineno, line.lstrip("#"))
-            continue
-        prose_line(lineno, line)
+    _read(doc, text, 0, top=True)
     return doc
 
 

@@ -255,7 +255,8 @@ def test_train_usage_errors_exit_2(argv, message, capsys):
     code, _, err = run(capsys, "train", *argv)
     assert code == 2
     assert re.search(message, err), err
-    assert err.startswith("usage: cnnbook train")
+    assert err.startswith("cnnbook train: error: ") and err.count("\n") == 1
+    assert err.endswith("(see `cnnbook train --help`)\n")
 
 
 def test_train_missing_and_broken_files_exit_1(tmp_path, capsys):

@@ -13,7 +13,7 @@ import pytest
 from matplotlib.figure import Figure
 
 import cnnbook.figures
-from cnnbook.plotting_style import render, use_book_style
+from cnnbook.plotting_style import MIN_FONT_SIZE, book_image, render, small_texts, use_book_style
 
 # Figure modules whose figures fit the book's 7-inch text column.
 COLUMN_MODULES = {
@@ -21,6 +21,7 @@ COLUMN_MODULES = {
     "cnnbook.figures.projections",
     "cnnbook.figures.attribution",
     "cnnbook.figures.training",
+    "cnnbook.figures.trust",
 }
 
 # Registry names that differ from the function's name.
@@ -78,3 +79,30 @@ def test_a_registered_figure_renders_to_identical_png():
     use_book_style()
     a, b = render(FIGURES["heatmap_overlay"]()), render(FIGURES["heatmap_overlay"]())
     assert a[:8] == b"\x89PNG\r\n\x1a\n" and a == b
+
+
+@pytest.mark.parametrize(("modname", "name"), registered())
+def test_every_registered_figure_is_legible_on_a_phone(modname, name):
+    """No text below the book's minimum size, and no wider than the text column."""
+    use_book_style()
+    fig = importlib.import_module(modname).FIGURES[name]()
+    assert small_texts(fig) == [], f"{name}: texts below {MIN_FONT_SIZE} pt"
+    mime, data, size = book_image(fig)
+    if mime == "image/svg+xml":  # the SVG's own width, in points (72 per inch)
+        width_pt = float(data.split(b'width="', 1)[1].split(b"pt", 1)[0])
+        assert width_pt / 72 <= 7.25, f"{name} is {width_pt / 72:.2f} inches wide"
+    else:
+        assert size["width"] <= 725, f"{name} is {size['width']} px wide"
+
+
+def test_diagrams_are_svg_and_pictures_are_sharp_png():
+    from cnnbook.figures.attribution import FIGURES as ATTRIBUTION
+    from cnnbook.figures.mlp_to_cnn import FIGURES as MLP_TO_CNN
+
+    use_book_style()
+    mime, data, size = book_image(MLP_TO_CNN["mlp_to_cnn"]())
+    assert mime == "image/svg+xml" and size == {}
+    assert b"<dc:date>" not in data and b"Creator" not in data
+    mime, data, size = book_image(ATTRIBUTION["heatmap_overlay"]())
+    width = int.from_bytes(data[16:20], "big")
+    assert mime == "image/png" and width // 2 == size["width"]

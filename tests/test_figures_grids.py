@@ -70,10 +70,14 @@ def test_grid_rgb_values_by_hand():
 
 
 def test_grid_layout_and_empty_cells():
-    fig = image_grid(np.ones((10, 4, 4)))
+    fig = image_grid(np.ones((7, 4, 4)))
     pos = [ax.get_subplotspec().get_geometry()[:2] for ax in fig.axes]
-    assert set(pos) == {(2, 8)}  # default ncols 8 → 2 rows, 6 empty cells removed
-    assert len(fig.axes) == 10
+    # at most 6 per row → 2 rows, as even as can be: 4 + 3, one empty cell removed
+    assert set(pos) == {(2, 4)}
+    assert len(fig.axes) == 7
+    for n, grid in ((6, (1, 6)), (8, (2, 4)), (13, (3, 5))):
+        spec = image_grid(np.ones((n, 2, 2))).axes[0].get_subplotspec()
+        assert spec.get_geometry()[:2] == grid, n
     assert all(not ax.get_xticks().size and not ax.get_yticks().size for ax in fig.axes)
     assert fig.get_figwidth() <= 7.0
 

@@ -18,6 +18,8 @@
   by the package's own functions and checked while it is drawn, on the
   number grids of :mod:`cnnbook.figures.board`, played by
   :class:`cnnbook.figures.player.Player`.
+* :mod:`cnnbook.figures.trust`: curves with their spread for judging
+  explanations, and the deconvnet drawn.
 
 Every function returns a :class:`matplotlib.figure.Figure` built with the
 object API (no :mod:`matplotlib.pyplot` state), so a figure never leaks into
@@ -52,4 +54,5 @@ MODULES: tuple[str, ...] = (
     "cnnbook.figures.player",
     "cnnbook.figures.players_forward",
     "cnnbook.figures.players_backward",
+    "cnnbook.figures.trust",
 )

@@ -41,6 +41,7 @@ from matplotlib.patches import Circle, FancyArrowPatch, Rectangle
 from matplotlib.ticker import MaxNLocator
 
 from ..checks import choice, float_array
+from ..plotting_style import MIN_FONT_SIZE
 
 # ----------------------------------------------------------------------------
 # Colours and diagram pieces
@@ -222,8 +223,8 @@ COLUMN_WIDTH = 7.0
 DIVERGING = "RdBu_r"
 SEQUENTIAL = "magma"
 NORMALIZE = ("each", "shared", "none")
-_SMALL_PANEL = 0.75  # inches: below this, panel titles use the smallest font
-_MAX_GRID_HEIGHT = 7.5  # inches of images in one grid figure
+_MIN_PANEL = 0.6  # inches: the smallest panel that holds an 11 pt title such as "4.00"
+_MAX_GRID_HEIGHT = 10.0  # inches of images in one grid figure
 
 
 # ----------------------------------------------------------------------------
@@ -353,11 +354,11 @@ def show_panel(ax, panel: Panel, extent=None, alpha=None):
 
 
 def style_colorbar(cb, label: str | None = None) -> None:
-    cb.ax.tick_params(labelsize="x-small", length=2)
+    cb.ax.tick_params(labelsize=MIN_FONT_SIZE, length=2)
     cb.ax.yaxis.set_major_locator(MaxNLocator(nbins=4))
     cb.outline.set_linewidth(0.5)
     if label:
-        cb.set_label(label, fontsize="small")
+        cb.set_label(label, fontsize=MIN_FONT_SIZE)
 
 
 def grid_figure(
@@ -382,19 +383,18 @@ def grid_figure(
     first = next(iter(cells.values()))
     aspect = first.data.shape[0] / first.data.shape[1]
     extra = 0.9 if colorbar == "shared" else 0.0
-    if row_labels:  # about 0.065 inch per character at the "small" font size
-        extra += 0.12 + 0.065 * max(len(label) for label in row_labels.values())
+    if row_labels:  # about 0.085 inch per character at 11 pt
+        extra += 0.12 + 0.085 * max(len(label) for label in row_labels.values())
     widen = 1.45 if colorbar == "each" else 1.0
     titled_rows = len({r for r, _ in titles})
     if panel_size is None:
-        panel_size = float(np.clip((COLUMN_WIDTH - extra) / (ncols * widen), 0.4, 2.3))
+        panel_size = float(np.clip((COLUMN_WIDTH - extra) / (ncols * widen), _MIN_PANEL, 2.3))
         # A tall grid shrinks so that it fits on a screen: images at most 7.5 inches high.
-        panel_size = min(panel_size, max(0.4, _MAX_GRID_HEIGHT / (nrows * aspect)))
-    small = panel_size < _SMALL_PANEL
+        panel_size = min(panel_size, max(_MIN_PANEL, _MAX_GRID_HEIGHT / (nrows * aspect)))
     width = min(COLUMN_WIDTH, ncols * panel_size * widen + extra + 0.1)
     height = (
         nrows * (0.97 * panel_size * aspect + 0.04)
-        + titled_rows * (0.17 if small else 0.22)
+        + titled_rows * 0.25
         + (0.35 if suptitle else 0.0)
         + 0.06
     )
@@ -412,9 +412,11 @@ def grid_figure(
             im = show_panel(ax, panel)
             bare(ax)
             if (r, c) in titles:
-                ax.set_title(titles[(r, c)], fontsize="x-small" if small else "small", pad=2)
+                ax.set_title(titles[(r, c)], fontsize=MIN_FONT_SIZE, pad=2)
             if c == 0 and r in row_labels:
-                ax.set_ylabel(row_labels[r], fontsize="small", rotation=0, ha="right", va="center")
+                ax.set_ylabel(
+                    row_labels[r], fontsize=MIN_FONT_SIZE, rotation=0, ha="right", va="center"
+                )
             if colorbar == "each" and not panel.rgb:
                 style_colorbar(fig.colorbar(im, ax=ax, shrink=0.9), colorbar_label)
             shown.append((ax, im, panel))
@@ -426,6 +428,18 @@ def grid_figure(
     if suptitle:
         fig.suptitle(suptitle)
     return fig
+
+
+def balanced_columns(n: int, most: int = 6) -> int:
+    """Columns for ``n`` panels in rows of at most ``most``, the rows as even as can be.
+
+    Examples
+    --------
+    >>> [balanced_columns(n) for n in (3, 6, 8, 10, 16)]
+    [3, 6, 4, 5, 6]
+    """
+    rows = -(-n // most)
+    return -(-n // rows)
 
 
 def colorbar_mode(colorbar: bool | None, normalize: str, rgb: bool) -> str:

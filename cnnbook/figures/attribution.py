@@ -16,10 +16,12 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
+from ..plotting_style import MIN_FONT_SIZE
 from ._draw import (
     COLUMN_WIDTH,
     Panel,
     as_images,
+    balanced_columns,
     bare,
     demo_blobs,
     demo_digit,
@@ -32,6 +34,8 @@ from ._draw import (
 )
 
 __all__ = ["FIGURES", "attribution_grid", "attribution_row", "heatmap_overlay"]
+
+_MAX_PER_ROW = 3  # panels with a colour bar each in one row of attribution_row
 
 
 def _heat_panel(heat: np.ndarray, signed: bool | None, cmap: str | None) -> Panel:
@@ -128,6 +132,9 @@ def attribution_row(
 ) -> Figure:
     """Draw one image and several attribution maps of it side by side, each with a colour bar.
 
+    The panels run in rows of at most three, as even as can be (four panels
+    make two rows of two), so that each keeps a size that reads on a phone.
+
     Parameters
     ----------
     image : ndarray, shape (H, W), (1, H, W) or (3, H, W)
@@ -168,16 +175,24 @@ def attribution_row(
     cmaps = dict(cmaps or {})
     arrays = {name: one_image(m, f"maps[{name!r}]") for name, m in maps.items()}
     n = 1 + len(arrays)
-    panel = float(np.clip(COLUMN_WIDTH / (n * 1.3), 1.2, 2.3))
+    ncols = balanced_columns(n, _MAX_PER_ROW)
+    nrows = -(-n // ncols)
+    panel = float(np.clip(COLUMN_WIDTH / (ncols * 1.3), 1.2, 2.3))
     aspect = img.shape[0] / img.shape[1]
     fig = Figure(
-        figsize=(min(COLUMN_WIDTH, n * panel * 1.3), panel * aspect + 0.4 + (0.4 if title else 0)),
+        figsize=(
+            min(COLUMN_WIDTH, ncols * panel * 1.3),
+            nrows * (panel * aspect + 0.45) + (0.45 if title else 0),
+        ),
         layout="constrained",
     )
-    axes = fig.subplots(1, n, squeeze=False)[0]
+    grid = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    for ax in grid[n:]:
+        fig.delaxes(ax)
+    axes = grid[:n]
     show_panel(axes[0], picture(img))
     bare(axes[0])
-    axes[0].set_title("input", fontsize="small")
+    axes[0].set_title("input", fontsize=MIN_FONT_SIZE)
     for ax, (name, a) in zip(axes[1:], arrays.items(), strict=True):
         heat = _attribution_panel(a, cmaps.get(name))
         if overlay and not heat.rgb:
@@ -185,7 +200,7 @@ def attribution_row(
         else:
             im = show_panel(ax, heat)
             bare(ax)
-        ax.set_title(name, fontsize="small")
+        ax.set_title(name, fontsize=MIN_FONT_SIZE)
         if not heat.rgb:
             style_colorbar(fig.colorbar(im, ax=ax, shrink=0.85))
     if title:

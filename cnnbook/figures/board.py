@@ -32,6 +32,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from cnnbook.checks import number
+from cnnbook.plotting_style import MIN_FONT_SIZE
 
 __all__ = ["COLORS", "Board", "integer_text", "sum_text", "two_grids"]
 
@@ -157,10 +158,11 @@ class Board:
             )
             if (i, j) in blank or np.isnan(v):
                 continue
-            dy = -0.15 if (i, j) in notes else 0.0
+            dy = -0.17 if (i, j) in notes else 0.0
             self.text(c0 + j + 0.5, r0 + i + 0.5 + dy, fmt(v), zorder=4)
-            if (i, j) in notes:
-                self.text(c0 + j + 0.5, r0 + i + 0.78, notes[(i, j)], size=0.7, zorder=4)
+            if (i, j) in notes:  # as small as the book allows, no smaller
+                size = max(MIN_FONT_SIZE / self.font, 0.7)
+                self.text(c0 + j + 0.5, r0 + i + 0.79, notes[(i, j)], size=size, zorder=4)
         if title is not None:
             w = values.shape[1]
             self.text(c0 + w / 2, r0 - 0.45, title, size=0.9)

@@ -18,9 +18,11 @@ from collections.abc import Callable
 from matplotlib.figure import Figure
 from matplotlib.patches import Polygon, Rectangle
 
+from ..plotting_style import MIN_FONT_SIZE
 from ..weight_sharing import gradient_terms
 from ._draw import (
     PAD_COLOR,
+    PAGE_WIDTH,
     canvas,
     cell_table,
     edge,
@@ -111,7 +113,7 @@ def _kernel_key(ax, K, x0, y0, *, turned=False, size=0.9, title="kernel"):
         labels.append(lr)
         face.append(fr)
     cell_table(ax, labels, x0, y0, size=size, facecolors=face, fontsize=11)
-    ax.text(x0 + K * size / 2, y0 - 0.15, title, ha="center", va="bottom", fontsize=10)
+    ax.text(x0 + K * size / 2, y0 - 0.15, title, ha="center", va="bottom", fontsize=MIN_FONT_SIZE)
 
 
 def _check_small_conv(H, K):
@@ -121,8 +123,8 @@ def _check_small_conv(H, K):
 
 def _network_figure(H, K, *, backward: bool):
     """Figure with the network on the left and an axes for the formulas on the right."""
-    fig = Figure(figsize=(8.2, 0.95 * H + 2.0))
-    gs = fig.add_gridspec(1, 2, width_ratios=[1.0, 1.05], wspace=0.02)
+    fig = Figure(figsize=(PAGE_WIDTH, 0.95 * H + 2.0))
+    gs = fig.add_gridspec(1, 2, width_ratios=[1.0, 0.8], wspace=0.02)
     ax = fig.add_subplot(gs[0])
     x0, x1, y0, y1 = _network_2d(ax, H, K, backward=backward)
     top, bottom = (
@@ -164,21 +166,24 @@ def cnn_forward(H: int = 3, K: int = 2) -> Figure:
     >>> sum(isinstance(p, Circle) for p in patches), sum(isinstance(p, FancyArrowPatch) for p in patches)
     (13, 16)
     >>> print(fig.axes[1].texts[-1].get_text())
-    z₁₁ = w₀₀x₁₁ + w₀₁x₁₂ + w₁₀x₂₁ + w₁₁x₂₂
+    z₁₁ = w₀₀x₁₁ + w₀₁x₁₂
+        + w₁₀x₂₁ + w₁₁x₂₂
     """
     _check_small_conv(H, K)
     H_out = H - K + 1
     fig, ax = _network_figure(H, K, backward=False)
-    _kernel_key(ax, K, 0, 0.9, size=0.9, title="")
+    _kernel_key(ax, K, 0, 0.9, size=1.5, title="")
     ax.text(0, 0.6, "kernel $w$, one colour per weight", fontsize=11, va="bottom")
-    y = 0.9 + K * 0.9 + 0.9
+    y = 0.9 + K * 1.5 + 1.0
     for i in range(H_out):
         for j in range(H_out):
-            terms = " + ".join(
+            terms = [
                 symbol("w", p, q) + symbol("x", i + p, j + q) for p in range(K) for q in range(K)
-            )
-            ax.text(0, y, f"{symbol('z', i, j)} = {terms}", fontsize=11.5, va="center")
-            y += 0.8
+            ]
+            lines = [" + ".join(terms[t : t + 2]) for t in range(0, len(terms), 2)]
+            text = f"{symbol('z', i, j)} = " + "\n    + ".join(lines)
+            ax.text(0, y, text, fontsize=11.5, va="top")
+            y += 1.0 * len(lines) + 0.3
     canvas(ax, -0.2, 9.5, -0.2, max(y, 1.05 * H + 1.5))
     ax.set_anchor("W")
     return fig
@@ -212,23 +217,29 @@ def cnn_backward(H: int = 3, K: int = 2) -> Figure:
     ax.text(
         0, 0, "each input adds up weight × delta\nover the outputs it fed:", fontsize=11, va="top"
     )
-    y = 1.6
+    y = 2.3
     for a in range(H):
         for b in range(H):
-            ax.text(0, y, _gradient_formula(a, b, H, K), fontsize=11.5, va="center")
-            y += 0.62
+            text = _gradient_formula(a, b, H, K, per_line=2)
+            ax.text(0, y, text, fontsize=11.5, va="top")
+            y += 1.0 * (text.count("\n") + 1)
     canvas(ax, -0.2, 9.5, -0.4, y)
     ax.set_anchor("W")
     return fig
 
 
-def _gradient_formula(a, b, H, K) -> str:
-    """``∂C/∂x_ab = w_pq δ_ij + ...`` for a K×K kernel on an H×H input, as plain text."""
-    terms = " + ".join(
+def _gradient_formula(a, b, H, K, per_line: int = 0) -> str:
+    """``∂C/∂x_ab = w_pq δ_ij + ...`` for a K×K kernel on an H×H input, as plain text.
+
+    With ``per_line``, a new line starts after every ``per_line`` terms.
+    """
+    terms = [
         symbol("w", p, q) + symbol("δ", i, j)
         for (p, q), (i, j) in gradient_terms(a, b, (H, H), (K, K))
-    )
-    return f"∂C/∂{symbol('x', a, b)} = {terms}"
+    ]
+    step = per_line or len(terms)
+    lines = [" + ".join(terms[i : i + step]) for i in range(0, len(terms), step)]
+    return f"∂C/∂{symbol('x', a, b)} = " + "\n    + ".join(lines)
 
 
 def _padded_delta_labels(H_out, W_out, pad_h, pad_w):
@@ -268,7 +279,7 @@ def _turned_window(ax, K, x0, y0, size=1.0):
                 symbol("w", p, q),
                 ha="right",
                 va="bottom",
-                fontsize=9.5,
+                fontsize=MIN_FONT_SIZE,
                 zorder=6,
             )
     outline(ax, x0, y0, K * size, K * size, color="0.15", lw=2.5)
@@ -301,18 +312,18 @@ def full_convolution_setup(H: int = 3, K: int = 2, position: tuple[int, int] = (
     a, b = position
     H_out = H - K + 1
     P = K - 1
-    fig = Figure(figsize=(10.0, 0.72 * (H_out + 2 * P) + 1.3))
     n = H_out + 2 * P
-    gs = fig.add_gridspec(1, 3, width_ratios=[K + 0.6, K + 0.6, n + 0.4], wspace=0.25)
-    ax = fig.add_subplot(gs[0])
+    fig = Figure(figsize=(PAGE_WIDTH, 0.72 * n + 1.3))
+    gs = fig.add_gridspec(2, 2, width_ratios=[K + 0.6, n + 0.4], wspace=0.15, hspace=0.35)
+    ax = fig.add_subplot(gs[0, 0])
     _kernel_key(ax, K, 0, 0, size=1.0, title="")
     ax.set_title("kernel $w$", fontsize=11)
-    canvas(ax, -0.3, K + 0.3, -0.3, n)
-    ax = fig.add_subplot(gs[1])
+    canvas(ax, -0.3, K + 0.3, -0.3, K + 0.3)
+    ax = fig.add_subplot(gs[1, 0])
     _kernel_key(ax, K, 0, 0, size=1.0, turned=True, title="")
     ax.set_title("rot180($w$)", fontsize=11)
-    canvas(ax, -0.3, K + 0.3, -0.3, n)
-    ax = fig.add_subplot(gs[2])
+    canvas(ax, -0.3, K + 0.3, -0.3, K + 0.3)
+    ax = fig.add_subplot(gs[:, 1])
     labels, face = _padded_delta_labels(H_out, H_out, P, P)
     cell_table(ax, labels, facecolors=face, fontsize=12)
     _turned_window(ax, K, b, a)
@@ -348,7 +359,8 @@ def full_convolution_sliding(H: int = 3, K: int = 2) -> Figure:
     H_out = H - K + 1
     P = K - 1
     n = H_out + 2 * P
-    fig = Figure(figsize=(2.8 * H, 0.56 * n * H + 0.55 * H + 0.3))
+    panel = PAGE_WIDTH / H  # inches: square panels across the page, titles above
+    fig = Figure(figsize=(PAGE_WIDTH, H * (0.9 * panel + 0.5) + 0.1))
     axes = fig.subplots(H, H, squeeze=False)
     labels, face = _padded_delta_labels(H_out, H_out, P, P)
     for a in range(H):
@@ -356,9 +368,9 @@ def full_convolution_sliding(H: int = 3, K: int = 2) -> Figure:
             ax = axes[a, b]
             cell_table(ax, labels, facecolors=face, fontsize=11)
             _turned_window(ax, K, b, a)
-            ax.set_title(_gradient_formula(a, b, H, K), fontsize=10.5)
+            ax.set_title(_gradient_formula(a, b, H, K, per_line=2), fontsize=MIN_FONT_SIZE)
             canvas(ax, -0.1, n + 0.1, -0.1, n + 0.1)
-    fig.subplots_adjust(left=0.01, right=0.99, top=0.95, bottom=0.01, wspace=0.1, hspace=0.3)
+    fig.subplots_adjust(left=0.01, right=0.99, top=0.94, bottom=0.01, wspace=0.1, hspace=0.45)
     return fig
 
 

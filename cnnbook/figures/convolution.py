@@ -20,6 +20,7 @@ from matplotlib.patches import FancyArrowPatch, Rectangle
 
 from ..checks import pair
 from ..conv import conv2d_forward_loops, correlate2d, output_size
+from ..plotting_style import MIN_FONT_SIZE
 from ._draw import (
     PAD_COLOR,
     PAGE_WIDTH,
@@ -112,14 +113,15 @@ def sliding_kernel(x, k, *, stride=1, padding=0, show_weights: bool = True) -> F
     is_pad[ph : ph + x.shape[0], pw : pw + x.shape[1]] = False
     # The largest cell (inches) at which the figure fits the page's column;
     # the fonts stay fixed, so the figure is never shrunk on the page.
+    side = 1.4 if max(len(number_text(v)) for v in z.ravel()) > 2 else 1.0  # wider cells
     for cell in (0.5, 0.45, 0.4, 0.36, 0.32, 0.29, 0.26, 0.24, 0.22):
         panel_w = max(Wp * cell, 1.5)
-        side_w = max(kw, W_out) * cell + 0.3
+        side_w = max(kw, W_out) * cell * side + 0.3
         if (panel_w + 0.15) * W_out + side_w <= PAGE_WIDTH:
             break
     title_h, suptitle_h = 0.32, 0.62
     panel_h = Hp * cell + title_h
-    height = max(panel_h * H_out, (kh + H_out + 3) * cell) + suptitle_h
+    height = max(panel_h * H_out, ((kh + H_out) * side + 3) * cell) + suptitle_h
     width = (panel_w + 0.15) * W_out + side_w
     fig = Figure(figsize=(width, height))
     gs = fig.add_gridspec(
@@ -133,7 +135,7 @@ def sliding_kernel(x, k, *, stride=1, padding=0, show_weights: bool = True) -> F
         wspace=0.15 / panel_w,
         hspace=title_h / (Hp * cell),
     )
-    num_size = 11 if cell >= 0.4 else (10 if cell >= 0.3 else 9)
+    num_size = MIN_FONT_SIZE
     labels = [[number_text(v) for v in row] for row in xp]
     for i in range(H_out):
         for j in range(W_out):
@@ -148,32 +150,48 @@ def sliding_kernel(x, k, *, stride=1, padding=0, show_weights: bool = True) -> F
                 ]
                 for r in range(Hp)
             ]
-            cell_table(ax, labels, facecolors=face, fontsize=num_size)
+            covered = {(r0 + p, c0 + q) for p in range(kh) for q in range(kw)}
+            shown = [  # a covered cell writes its value in its top-left corner instead
+                [
+                    lab if not show_weights or (r, c) not in covered else ""
+                    for c, lab in enumerate(row)
+                ]
+                for r, row in enumerate(labels)
+            ]
+            cell_table(ax, shown, facecolors=face, fontsize=num_size)
             outline(ax, c0, r0, kw, kh)
             if show_weights:
                 for p in range(kh):
                     for q in range(kw):
+                        ax.text(
+                            c0 + q + 0.08,
+                            r0 + p + 0.06,
+                            labels[r0 + p][c0 + q],
+                            ha="left",
+                            va="top",
+                            fontsize=num_size,
+                        )
                         ax.text(
                             c0 + q + 0.96,
                             r0 + p + 0.96,
                             f"×{number_text(k[p, q])}".replace("-", "−"),
                             ha="right",
                             va="bottom",
-                            fontsize=8.5,
+                            fontsize=MIN_FONT_SIZE,
                             color="#7a3d00",
                         )
-            ax.set_title(f"output ({i}, {j}) = {number_text(z[i, j])}", fontsize=10)
+            ax.set_title(f"output ({i}, {j}) = {number_text(z[i, j])}", fontsize=MIN_FONT_SIZE)
             canvas(ax, -0.05, Wp + 0.05, -0.05, Hp + 0.05)
     ax = fig.add_subplot(gs[:, -1])
     kface = [[light(WINDOW_COLOR, 0.45)] * kw for _ in range(kh)]
-    cell_table(
-        ax, [[number_text(v) for v in row] for row in k], 0, 1, facecolors=kface, fontsize=num_size
-    )
-    ax.text(0, 0.8, "kernel", fontsize=10, va="bottom")
-    y_out = kh + 2.6
-    cell_table(ax, [[number_text(v) for v in row] for row in z], 0, y_out, fontsize=num_size)
-    ax.text(0, y_out - 0.2, "output", fontsize=10, va="bottom")
-    canvas(ax, -0.2, max(kw, W_out) + 0.2, -0.3, y_out + H_out + 0.3)
+    k_labels = [[number_text(v) for v in row] for row in k]
+    cell_table(ax, k_labels, 0, 1, size=side, facecolors=kface, fontsize=num_size)
+    ax.text(0, 0.8, "kernel", fontsize=MIN_FONT_SIZE, va="bottom")
+    y_out = 1 + kh * side + 1.6
+    z_labels = [[number_text(v) for v in row] for row in z]
+    cell_table(ax, z_labels, 0, y_out, size=side, fontsize=num_size)
+    ax.text(0, y_out - 0.2, "output", fontsize=MIN_FONT_SIZE, va="bottom")
+    canvas(ax, -0.2, max(kw, W_out) * side + 0.2, -0.3, y_out + H_out * side + 0.3)
     fig.suptitle(
         f"input {x.shape[0]}×{x.shape[1]}, kernel {kh}×{kw}, stride {sh}, padding {ph}"
         f" → output {H_out}×{W_out}",
@@ -248,11 +266,16 @@ def conv_modes(x, k) -> Figure:
         # Centre the padded input in a full-sized canvas so the columns line up.
         ox, oy = (Wf - xp.shape[1]) / 2, (Hf - xp.shape[0]) / 2
         cell_table(
-            ax, [[number_text(v) for v in row] for row in xp], ox, oy, facecolors=face, fontsize=10
+            ax,
+            [[number_text(v) for v in row] for row in xp],
+            ox,
+            oy,
+            facecolors=face,
+            fontsize=MIN_FONT_SIZE,
         )
         outline(ax, ox, oy, kw, kh, lw=2.5)
         pad_text = f"pad {pt}" if pt == pb == pl == pr else f"pad ↑{pt} ↓{pb} ←{pl} →{pr}"
-        ax.set_title(f"{m}: input, {pad_text}", fontsize=10)
+        ax.set_title(f"{m}: input, {pad_text}", fontsize=MIN_FONT_SIZE)
         canvas(ax, -0.05, Wf + 0.05, -0.05, Hf + 0.05)
         z = outs[m]
         ax = fig.add_subplot(gs[1, col])
@@ -262,9 +285,14 @@ def conv_modes(x, k) -> Figure:
         ]
         ox, oy = (Wf - z.shape[1]) / 2, 0
         cell_table(
-            ax, [[number_text(v) for v in row] for row in z], ox, oy, facecolors=face, fontsize=10
+            ax,
+            [[number_text(v) for v in row] for row in z],
+            ox,
+            oy,
+            facecolors=face,
+            fontsize=MIN_FONT_SIZE,
         )
-        ax.set_title(f"{m}: {z.shape[0]} × {z.shape[1]}", fontsize=10)
+        ax.set_title(f"{m}: {z.shape[0]} × {z.shape[1]}", fontsize=MIN_FONT_SIZE)
         canvas(ax, -0.05, Wf + 0.05, -0.05, Ho + 0.05)
     return fig
 
@@ -321,7 +349,7 @@ def multichannel_conv(C_in: int = 3, C_out: int = 2, H: int = 5, K: int = 3) -> 
         f"input x\n$C_{{in}}$ = {C_in} channels, {H}×{H}",
         ha="center",
         va="top",
-        fontsize=10,
+        fontsize=MIN_FONT_SIZE,
     )
     # Filters and outputs, one row per filter.
     xk, xo = 7.6, 13.4
@@ -344,7 +372,7 @@ def multichannel_conv(C_in: int = 3, C_out: int = 2, H: int = 5, K: int = 3) -> 
             f"filter $W_{{{o}}}$: {C_in}×{K}×{K}",
             ha="center",
             va="bottom",
-            fontsize=10,
+            fontsize=MIN_FONT_SIZE,
         )
         ax.add_patch(
             FancyArrowPatch(
@@ -370,7 +398,7 @@ def multichannel_conv(C_in: int = 3, C_out: int = 2, H: int = 5, K: int = 3) -> 
             f"map $z_{{{o}}}$\n{H_out}×{H_out}",
             ha="left",
             va="center",
-            fontsize=10,
+            fontsize=MIN_FONT_SIZE,
         )
         ax.add_patch(
             FancyArrowPatch(
@@ -387,7 +415,7 @@ def multichannel_conv(C_in: int = 3, C_out: int = 2, H: int = 5, K: int = 3) -> 
             r"$\sum_c x_c \star W_{" + str(o) + r",c} + b_" + str(o) + "$",
             ha="center",
             va="bottom",
-            fontsize=10,
+            fontsize=MIN_FONT_SIZE,
         )
     n = (K * K * C_in + 1) * C_out
     ax.set_title(

@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 
 from ..checks import positive_int
 from ..conv import correlate2d
+from ..plotting_style import MIN_FONT_SIZE
 from ._draw import canvas, cell_table, check_2d, light, number_text
 
 __all__ = ["FIGURES", "edge_maps", "sample_photograph"]
@@ -95,16 +96,21 @@ def edge_maps(image, kernels: dict[str, np.ndarray], *, clip: float = 99.0) -> F
     fig = Figure(figsize=(2.2 * n + 0.5, 2.9))
     axes = fig.subplots(1, n)
     axes[0].imshow(image, cmap="gray", vmin=0, vmax=1, interpolation="antialiased")
-    axes[0].set_title("input", fontsize=10)
+    axes[0].set_title("input", fontsize=MIN_FONT_SIZE)
     for ax, (name, (k, resp)) in zip(axes[1:], responses.items(), strict=True):
         im = ax.imshow(resp, cmap="RdBu_r", vmin=-lim, vmax=lim, interpolation="antialiased")
-        ax.set_title(name, fontsize=10)
-        inset = ax.inset_axes((0.02, 0.02, 0.3, 0.3 * k.shape[0] / k.shape[1]))
+        ax.set_title(name, fontsize=MIN_FONT_SIZE)
+        inset = ax.inset_axes((0.02, 0.02, 0.36, 0.36 * k.shape[0] / k.shape[1]))
         face = [
             [light("#B2182B" if v > 0 else "#2166AC" if v < 0 else "white", 0.45) for v in row]
             for row in k
         ]
-        cell_table(inset, [[number_text(v) for v in row] for row in k], facecolors=face, fontsize=7)
+        cell_table(
+            inset,
+            [[number_text(v) for v in row] for row in k],
+            facecolors=face,
+            fontsize=MIN_FONT_SIZE,
+        )
         canvas(inset, 0, k.shape[1], 0, k.shape[0])
     for ax in axes:
         ax.set_xticks([])

@@ -25,6 +25,7 @@ from ._draw import (
     NORMALIZE,
     Panel,
     as_images,
+    balanced_columns,
     colorbar_mode,
     demo_digit,
     grid_figure,
@@ -62,7 +63,9 @@ def image_grid(
     titles : sequence of str, optional
         One title per panel.
     ncols : int, optional
-        Panels per row; by default ``min(N, 8)``.
+        Panels per row; by default at most 6, with rows as even as can be
+        (8 panels make two rows of 4), so that each panel stays large enough
+        to read on a phone.
     cmap : str, optional
         Colormap of 2-D maps. By default ``"RdBu_r"`` for signed maps and
         ``"magma"`` for non-negative ones; pass ``"gray"`` for input images.
@@ -112,7 +115,7 @@ def image_grid(
     """
     arrays = as_images(images, "images")
     n = len(arrays)
-    ncols = min(n, 8) if ncols is None else positive_int(ncols, "ncols")
+    ncols = balanced_columns(n) if ncols is None else positive_int(ncols, "ncols")
     if titles is not None and len(titles) != n:
         raise ValueError(f"titles must have one entry per image ({n}), got {len(titles)}")
     panels, _ = scale_panels(arrays, signed=signed, normalize=normalize, cmap=cmap)
@@ -149,7 +152,7 @@ def feature_maps(
     features : sequence of int, optional
         Which channels to draw, in order; by default all of them.
     ncols : int, optional
-        Maps per row; by default ``min(C, 8)``.
+        Maps per row; by default as in :func:`image_grid`.
     normalize : {"each", "shared", "none"}
         As in :func:`image_grid`. ``"each"`` shows every map's pattern;
         ``"shared"`` shows which features fire most strongly, with one colour bar.
@@ -214,8 +217,8 @@ def filters(
     W : ndarray, shape (C_out, C_in, K_h, K_w)
         The layer's weights, ``Conv2D.params["W"]``.
     ncols : int, optional
-        Filters per row: by default ``min(C_out, 8)`` for one-channel and RGB
-        filters and ``min(C_out, 16)`` otherwise.
+        Filters per row: by default as in :func:`image_grid` for one-channel
+        and RGB filters, and at most 8 otherwise.
     normalize : {"each", "shared", "none"}
         ``"each"`` scales every filter on its own, symmetric about 0 (a filter's
         pattern matters, not its overall size); ``"shared"`` uses one scale and
@@ -270,7 +273,7 @@ def filters(
             suptitle=suptitle,
         )
     choice(normalize, NORMALIZE, "normalize")
-    ncols = min(C_out, 16) if ncols is None else positive_int(ncols, "ncols")
+    ncols = balanced_columns(C_out, 8) if ncols is None else positive_int(ncols, "ncols")
     if normalize == "each":  # one scale per filter, over all its input channels
         panels = []
         for k in range(C_out):

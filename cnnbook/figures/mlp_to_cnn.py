@@ -19,9 +19,11 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch
 
 from ..checks import pair
+from ..plotting_style import MIN_FONT_SIZE
 from ..weight_sharing import conv_matrix
 from ._draw import (
     HIGHLIGHT_COLOR,
+    PAGE_WIDTH,
     canvas,
     cell_table,
     edge,
@@ -90,7 +92,7 @@ def mlp_deltas(
         (li, j): (li * dx, (j - (n - 1) / 2) * dy) for li, n in enumerate(sizes) for j in range(n)
     }
     ymax = (max(sizes) - 1) / 2 * dy
-    fig = Figure(figsize=(2.3 * len(sizes) + 1.0, 1.05 * max(sizes) + 2.3))
+    fig = Figure(figsize=(2.0 * len(sizes) + 0.8, 1.05 * max(sizes) + 2.3))
     ax = fig.add_subplot()
     nxt = sizes[hl + 1]
     colors = weight_colors(nxt)
@@ -103,18 +105,25 @@ def mlp_deltas(
     for k in range(nxt):
         p, q = pos[(hl + 1, k)], pos[(hl, hj)]
         edge(ax, p, q, color=colors[k], lw=2.6, arrow=True, zorder=2)
-        t = 0.3
+        # The label sits beside its arrow, on the side away from the other
+        # arrows (up for the upper half, y pointing down), never across a line.
+        t = 0.35
         mx, my = p[0] + (q[0] - p[0]) * t, p[1] + (q[1] - p[1]) * t
+        length = float(np.hypot(q[0] - p[0], q[1] - p[1]))
+        nx, ny = (q[1] - p[1]) / length, -(q[0] - p[0]) / length  # a unit normal
+        side = -1.0 if k < (nxt - 1) / 2 else 1.0  # -1: up on the page
+        if ny * side < 0:
+            nx, ny = -nx, -ny
         lab = f"$w^{{{hl + 1}}}_{{{subscript(k, hj)}}}$"
         if weights is not None:
             lab += f" = {weights[hl][k, hj]:.2f}"
         ax.text(
-            mx,
-            my - 0.18,
+            mx + 0.45 * nx,
+            my + 0.45 * ny,
             lab,
             ha="center",
-            va="bottom",
-            fontsize=10,
+            va="center",
+            fontsize=MIN_FONT_SIZE,
             color=colors[k],
             bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5, "alpha": 0.9},
             zorder=6,
@@ -137,13 +146,18 @@ def mlp_deltas(
                 f"{deltas[li - 1][j]:+.3g}",
                 ha="center",
                 va="top",
-                fontsize=9,
+                fontsize=MIN_FONT_SIZE,
                 color="0.25",
             )
     for li in range(len(sizes)):
         name = "input" if li == 0 else ("output" if li == L else "hidden")
         ax.text(
-            li * dx, -ymax - 0.85, f"layer {li}\n({name})", ha="center", va="bottom", fontsize=10
+            li * dx,
+            -ymax - 0.85,
+            f"layer {li}\n({name})",
+            ha="center",
+            va="bottom",
+            fontsize=MIN_FONT_SIZE,
         )
     terms = " + ".join(
         f"w^{{{hl + 1}}}_{{{subscript(k, hj)}}}\\,\\delta^{{{hl + 1}}}_{{{k}}}" for k in range(nxt)
@@ -189,7 +203,7 @@ def mlp_to_cnn(n_in: int = 5, kernel: int = 3) -> Figure:
         )
     n_out = n_in - kernel + 1
     colors = weight_colors(kernel)
-    fig = Figure(figsize=(7.6, 3.0))
+    fig = Figure(figsize=(PAGE_WIDTH, 3.0))
     axes = fig.subplots(1, 3)
     dx, top = 1.2, 0.0
     bottom = 3.2
@@ -286,13 +300,29 @@ def conv_matrix_figure(
             [(symbol("w", *divmod(v - 1, kw)) if v else "") if annotate else "" for v in row]
             for row in m
         ]
-        cell_table(ax, labels, facecolors=face, fontsize=10, edgecolor="0.8", linewidth=0.6)
+        cell_table(
+            ax, labels, facecolors=face, fontsize=MIN_FONT_SIZE, edgecolor="0.8", linewidth=0.6
+        )
         if annotate:
             rows, cols = (out_idx, in_idx) if n == 0 else (in_idx, out_idx)
             for r, idx in enumerate(rows):
-                ax.text(-0.15, r + 0.5, symbol(rowsym, *idx), ha="right", va="center", fontsize=10)
+                ax.text(
+                    -0.15,
+                    r + 0.5,
+                    symbol(rowsym, *idx),
+                    ha="right",
+                    va="center",
+                    fontsize=MIN_FONT_SIZE,
+                )
             for c, idx in enumerate(cols):
-                ax.text(c + 0.5, -0.15, symbol(colsym, *idx), ha="center", va="bottom", fontsize=10)
+                ax.text(
+                    c + 0.5,
+                    -0.15,
+                    symbol(colsym, *idx),
+                    ha="center",
+                    va="bottom",
+                    fontsize=MIN_FONT_SIZE,
+                )
         ax.set_title(f"{title}  ({m.shape[0]} × {m.shape[1]})", fontsize=11)
         canvas(ax, -1.2, m.shape[1] + 0.1, -0.8 if annotate else -0.1, m.shape[0] + 0.1)
         ax.set_anchor("N")

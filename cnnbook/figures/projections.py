@@ -17,7 +17,16 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..checks import choice, float_array, positive_int
-from ._draw import as_images, demo_blobs, demo_digit, grid_figure, minmax, picture, scale_panels
+from ._draw import (
+    as_images,
+    balanced_columns,
+    demo_blobs,
+    demo_digit,
+    grid_figure,
+    minmax,
+    picture,
+    scale_panels,
+)
 
 __all__ = ["FIGURES", "projections", "top_k_grid"]
 
@@ -51,7 +60,8 @@ def projections(
         contrast-normalised look of Zeiler and Fergus's figures, which hides
         where zero is.
     ncols : int, optional
-        Projections per row; by default ``min(N, 8)``.
+        Projections per row; by default as in
+        :func:`cnnbook.figures.grids.image_grid`.
     suptitle : str, optional
 
     Returns
@@ -81,7 +91,7 @@ def projections(
         panels, _ = scale_panels(arrays, signed=True, normalize="each", cmap=None)
     else:
         panels = [minmax(a) for a in arrays]
-    ncols = min(n, 8) if ncols is None else positive_int(ncols, "ncols")
+    ncols = balanced_columns(n) if ncols is None else positive_int(ncols, "ncols")
     titles_at = {}
     if images is None:
         cells = {divmod(i, ncols): p for i, p in enumerate(panels)}

@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from ..layers import Conv2D
+from ..plotting_style import MIN_FONT_SIZE
 from ..pooling import MaxPool2D
 from ..receptive_field import ELEMENTWISE, ReceptiveField, receptive_field, receptive_field_box
 from ._draw import check_2d, light
@@ -80,7 +81,12 @@ def receptive_field_growth(layers: Sequence, names: Sequence[str] | None = None)
     ax.bar(pos, sizes, color=light("#0072B2", 0.2), edgecolor="#0072B2")
     for x, s, j in zip(pos, sizes, jumps, strict=True):
         ax.text(
-            x, s + max(sizes) * 0.02, f"{s}×{s}\njump {j}", ha="center", va="bottom", fontsize=9
+            x,
+            s + max(sizes) * 0.02,
+            f"{s}×{s}\njump {j}",
+            ha="center",
+            va="bottom",
+            fontsize=MIN_FONT_SIZE,
         )
     ax.set_xticks(pos, labels)
     ax.set_ylabel("receptive field (input pixels per side)")
@@ -154,7 +160,7 @@ def receptive_field_region(
         ax.set_ylim(H - 0.5, -0.5)
         ax.set_xticks([0, W - 1])
         ax.set_yticks([0, H - 1])
-        ax.tick_params(labelsize=9)
+        ax.tick_params(labelsize=MIN_FONT_SIZE)
         ax.set_aspect("equal")
 
     def shade_field(ax, row_span, col_span):
@@ -177,7 +183,10 @@ def receptive_field_region(
         i, j = _nearest_centre_unit(rows[li], H), _nearest_centre_unit(cols[li], W)
         (r0, r1), (c0, c1) = receptive_field_box(layers[:li], (i, j), input_shape)
         shade_field(ax, (r0, r1), (c0, c1))
-        ax.set_title(f"after {name}\nunit ({i}, {j}) sees\n{r1 - r0}×{c1 - c0} pixels", fontsize=10)
+        ax.set_title(
+            f"after {name}\nunit ({i}, {j}) sees\n{r1 - r0}×{c1 - c0} pixels",
+            fontsize=MIN_FONT_SIZE,
+        )
     if corner:
         ax = axes[-1]
         base(ax)
@@ -196,12 +205,12 @@ def receptive_field_region(
             )
         )
         shade_field(ax, (r0, r1), (c0, c1))
-        ax.text(a_c + 0.2, a_r + 0.2, "padding", fontsize=8, va="top", color="0.3")
+        ax.text(a_c + 0.2, a_r + 0.2, "padding", fontsize=MIN_FONT_SIZE, va="top", color="0.3")
         ax.set_xlim(min(a_c, 0) - 1.0, W - 0.5)
         ax.set_ylim(H - 0.5, min(a_r, 0) - 1.0)
         ax.set_title(
             f"last layer, unit (0, 0):\n{r1 - r0}×{c1 - c0} inside, {rows[L].size}×{cols[L].size} in all",
-            fontsize=9,
+            fontsize=MIN_FONT_SIZE,
         )
     fig.subplots_adjust(left=0.05, right=0.98, top=0.86, bottom=0.05, wspace=0.35, hspace=0.55)
     return fig

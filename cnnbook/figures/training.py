@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 from sklearn.metrics import confusion_matrix
 
+from ..plotting_style import MIN_FONT_SIZE
 from ._draw import COLUMN_WIDTH, style_colorbar
 
 __all__ = ["FIGURES", "learning_curves", "plot_confusion_matrix"]
@@ -98,7 +99,7 @@ def learning_curves(
     for ax in (ax_loss, ax_acc):
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(True, linewidth=0.4, alpha=0.5)
-        ax.legend(fontsize="small", frameon=False)
+        ax.legend(frameon=False)
     if title:
         fig.suptitle(title)
     return fig
@@ -162,11 +163,12 @@ def plot_confusion_matrix(
     cb = fig.colorbar(im, ax=ax, shrink=0.85)
     style_colorbar(cb, "fraction of the true class" if normalize else "count")
     threshold = (1.0 if normalize else max(int(c.max()), 1)) / 2
-    small = "x-small" if K > 12 else "small"
     for i in range(K):
         for j in range(K):
             colour = "white" if shown[i, j] > threshold else "black"
-            ax.text(j, i, str(c[i, j]), ha="center", va="center", color=colour, fontsize=small)
+            ax.text(
+                j, i, str(c[i, j]), ha="center", va="center", color=colour, fontsize=MIN_FONT_SIZE
+            )
     ax.set_xticks(
         range(K),
         classes,
