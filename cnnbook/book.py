@@ -9,6 +9,7 @@ build tools (myst-nb and IPython), which are imported only when called.
 from __future__ import annotations
 
 import ast
+import html
 import inspect
 import textwrap
 import timeit
@@ -18,7 +19,15 @@ import numpy as np
 from .checks import number, positive_int
 from .gradcheck import rel_error
 
-__all__ = ["best_time", "compare", "glue_error", "show_source", "source_summary"]
+__all__ = [
+    "CheckTable",
+    "best_time",
+    "check_table",
+    "compare",
+    "glue_error",
+    "show_source",
+    "source_summary",
+]
 
 
 def compare(label: str, value, expected) -> float:
@@ -105,3 +114,79 @@ def best_time(f, repeats: int = 5) -> float:
     """
     repeats = positive_int(repeats, "repeats")
     return min(timeit.repeat(f, repeat=repeats, number=1))
+
+
+class CheckTable:
+    """A section's checks as one table: equation, what it is checked against, relative error.
+
+    Displays as an HTML table in a notebook and as aligned text elsewhere.
+    Build it with :func:`check_table`, which also enforces the limits.
+    """
+
+    HEADER = ("equation", "checked against", "relative error")
+
+    def __init__(self, rows: list[tuple[str, str, float]]) -> None:
+        self.rows = rows
+
+    def __str__(self) -> str:
+        cells = [self.HEADER, *((e, how, f"{err:.1e}") for e, how, err in self.rows)]
+        widths = [max(len(row[c]) for row in cells) for c in range(2)]
+        return "\n".join(
+            f"{e:<{widths[0]}}  {how:<{widths[1]}}  {err}".rstrip() for e, how, err in cells
+        )
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th>{h}</th>" for h in self.HEADER)
+        body = "".join(
+            f"<tr><td>{html.escape(e)}</td><td>{html.escape(how)}</td>"
+            f'<td style="text-align:right">{err:.1e}</td></tr>'
+            for e, how, err in self.rows
+        )
+        return (
+            '<table class="cnnbook-checks" style="font-size: 0.9em"><thead><tr>'
+            f"{head}</tr></thead><tbody>{body}</tbody></table>"
+        )
+
+
+def check_table(rows, limit: float = 1e-7) -> CheckTable:
+    """Collect checks into a :class:`CheckTable`, failing if any error is not below its limit.
+
+    Parameters
+    ----------
+    rows : iterable of (equation, how, error) or (equation, how, error, limit)
+        ``equation`` names what is checked (e.g. ``"(eq-delta) δ^l"``), ``how``
+        the independent reference, ``error`` the relative error found.
+    limit : float
+        The limit of rows that do not give their own.
+
+    Raises
+    ------
+    AssertionError
+        If an error is not below its limit (raised, not asserted, so it holds
+        under ``python -O``).
+
+    Examples
+    --------
+    >>> print(check_table([("(eq-a) y", "scipy", 1e-16), ("(eq-b) dx", "finite diff.", 3e-11)]))
+    equation   checked against  relative error
+    (eq-a) y   scipy            1.0e-16
+    (eq-b) dx  finite diff.     3.0e-11
+    >>> check_table([("(eq-a) y", "scipy", 0.5)])
+    Traceback (most recent call last):
+        ...
+    AssertionError: (eq-a) y against scipy: relative error 5.000e-01 is not below 1e-07
+    """
+    checked = []
+    for row in rows:
+        if len(row) not in (3, 4):
+            raise ValueError(f"a row is (equation, how, error[, limit]), got {row!r}")
+        equation, how, error = str(row[0]), str(row[1]), number(row[2], "error", low=0)
+        lim = number(row[3] if len(row) == 4 else limit, "limit", low=0, low_open=True)
+        if not error < lim:
+            raise AssertionError(
+                f"{equation} against {how}: relative error {error:.3e} is not below {lim:g}"
+            )
+        checked.append((equation, how, error))
+    return CheckTable(checked)

@@ -1,9 +1,10 @@
-"""Max pooling with switches, and unpooling through them.
+"""Max pooling with switches, unpooling through them, and average pooling.
 
 :class:`MaxPool2D` keeps, for every output, the position of the input pixel
 that won the max: its *switch*. The backward pass routes the gradient to that
 pixel alone, and the deconvnet (:mod:`cnnbook.deconvnet`) unpools a signal
-through the same switches with :func:`unpool`.
+through the same switches with :func:`unpool`. :class:`AvgPool2D` keeps the
+mean of each window instead, and spreads the gradient evenly over it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,24 @@ from .checks import float_array, not_too_large, pair, shape
 from .conv import output_size
 from .layers import Layer
 
-__all__ = ["MaxPool2D", "unpool"]
+__all__ = ["AvgPool2D", "MaxPool2D", "unpool"]
+
+
+def pooled_size(pool, x_shape: tuple) -> tuple[int, int]:
+    """``(H_out, W_out)`` of a pooling layer on input shape ``x_shape``, or a clear ValueError.
+
+    Examples
+    --------
+    >>> pooled_size(MaxPool2D(2), (1, 1, 4, 6))
+    (2, 3)
+    """
+    (kh, kw), (sh, sw) = pool.kernel_size, pool.stride
+    try:
+        return output_size(x_shape[2], kh, 0, sh), output_size(x_shape[3], kw, 0, sw)
+    except ValueError as err:
+        raise ValueError(
+            f"{type(pool).__name__}{pool.kernel_size} cannot pool x of shape {x_shape}: {err}"
+        ) from None
 
 
 class MaxPool2D(Layer):
@@ -71,14 +89,8 @@ class MaxPool2D(Layer):
 
     def forward(self, x):
         x = self.expect_input(x, "MaxPool2D", "N", "C", "H", "W")
-        H, W = x.shape[2:]
         (kh, kw), (sh, sw) = self.kernel_size, self.stride
-        try:
-            H_out, W_out = output_size(H, kh, 0, sh), output_size(W, kw, 0, sw)
-        except ValueError as err:
-            raise ValueError(
-                f"MaxPool2D{self.kernel_size} cannot pool x of shape {x.shape}: {err}"
-            ) from None
+        H_out, W_out = pooled_size(self, x.shape)
         # One pass per kernel tap (p, q): keep the larger value and remember the tap.
         y = x[:, :, : sh * H_out : sh, : sw * W_out : sw].copy()
         arg = np.zeros(y.shape, np.int32)
@@ -164,3 +176,77 @@ def unpool(y: np.ndarray, switches: np.ndarray, input_shape: tuple) -> np.ndarra
     plane = (np.arange(N * C) * (H * W)).reshape(N, C, 1, 1)
     flat = np.bincount((switches + plane).ravel(), weights=y.ravel(), minlength=N * C * H * W)
     return flat.reshape(input_shape).astype(y.dtype, copy=False)
+
+
+class AvgPool2D(Layer):
+    """Average pooling: each output is the mean of its window.
+
+    Parameters
+    ----------
+    kernel_size : int or (int, int)
+    stride : int or (int, int), optional
+        Defaults to ``kernel_size`` (non-overlapping windows).
+
+    Notes
+    -----
+    With :math:`K = K_h K_w` taps per window, every tap gets the same share of
+    the gradient of every window it belongs to:
+
+    .. math:: y_{n,c,i,j} = \\frac{1}{K} \\sum_{(p,q)} x_{n,c,iS+p,jS+q},\\qquad
+              \\frac{\\partial C}{\\partial x_{n,c,u,v}} = \\frac{1}{K}
+              \\sum_{(i,j):\\ (u,v) \\in \\text{window}(i,j)}
+              \\frac{\\partial C}{\\partial y_{n,c,i,j}}
+
+    It is a convolution of each channel with a constant kernel of value
+    :math:`1/K` (the tests check it against :func:`scipy.signal.correlate2d`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> pool = AvgPool2D(2)
+    >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
+    >>> pool.forward(x)[0, 0]
+    array([[ 2.5,  4.5],
+           [10.5, 12.5]])
+    >>> pool.backward(np.array([[[[4.0, 0.0], [0.0, 8.0]]]]))[0, 0]
+    array([[1., 1., 0., 0.],
+           [1., 1., 0., 0.],
+           [0., 0., 2., 2.],
+           [0., 0., 2., 2.]])
+    """
+
+    def __init__(self, kernel_size, stride=None) -> None:
+        super().__init__()
+        self.kernel_size = pair(kernel_size, "kernel_size", low=1)
+        self.stride = self.kernel_size if stride is None else pair(stride, "stride", low=1)
+        self._cache = None
+
+    def _taps(self, out_shape):
+        """The strided view of each tap (p, q): a slice of x per output position."""
+        (kh, kw), (sh, sw) = self.kernel_size, self.stride
+        H_out, W_out = out_shape
+        for p in range(kh):
+            for q in range(kw):
+                yield (slice(None), slice(None), slice(p, p + sh * H_out, sh),
+                       slice(q, q + sw * W_out, sw))  # fmt: skip
+
+    def forward(self, x):
+        x = self.expect_input(x, "AvgPool2D", "N", "C", "H", "W")
+        out = pooled_size(self, x.shape)
+        y = np.zeros((*x.shape[:2], *out), x.dtype)
+        for tap in self._taps(out):
+            y += x[tap]
+        self._cache = (x.shape, out)
+        return y / (self.kernel_size[0] * self.kernel_size[1])
+
+    def backward(self, dy):
+        shape, out = self._cache if self._cache else ((), ())
+        dy = self._check_grad(dy, (*shape[:2], *out), "AvgPool2D")
+        share = dy / (self.kernel_size[0] * self.kernel_size[1])
+        dx = np.zeros(shape, dy.dtype)
+        for tap in self._taps(out):
+            dx[tap] += share
+        return dx
+
+    def __repr__(self) -> str:
+        return f"AvgPool2D(kernel_size={self.kernel_size}, stride={self.stride})"

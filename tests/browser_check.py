@@ -311,6 +311,9 @@ def check_page(
         for img in images:
             if not img["ok"]:
                 problems.append(f"image did not load: {img['src']}")
+        from player_check import check_players  # the step-through players, stepped
+
+        problems += check_players(page, shots and shots / "players", rel)[0]
         problems += bad_alt_text(page.evaluate(IMAGE_ALTS))
         math = page.evaluate(MATH_STATUS)
         if math["untypeset"]:
@@ -546,7 +549,7 @@ def main(argv: list[str] | None = None) -> int:
     shots: Path = (args.screenshots or site.parent / "screenshots").resolve()
     if shots.exists():
         shutil.rmtree(shots)
-    shots.mkdir(parents=True)
+    (shots / "players").mkdir(parents=True)
 
     failures: dict[str, list[str]] = {}
     static = remote_assets(site)

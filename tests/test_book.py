@@ -275,6 +275,37 @@ def test_doctest_blocks_end_with_a_blank_line():
     )
 
 
+def test_check_table_lists_each_check_and_fails_on_a_large_error():
+    import numpy as np
+
+    from cnnbook.book import CheckTable, check_table
+    from cnnbook.gradcheck import rel_error
+
+    a = np.array([1.0, 2.0, 3.0])
+    table = check_table(
+        [("(eq-a) y", "by hand", rel_error(a, a + 1e-12)), ("(eq-b) <z>", "x & y", 0.0, 1.0)]
+    )
+    assert isinstance(table, CheckTable)
+    assert [row[0] for row in table.rows] == ["(eq-a) y", "(eq-b) <z>"]
+    html = table._repr_html_()
+    assert html.count("<tr>") == 3 and "(eq-b) &lt;z&gt;" in html and "x &amp; y" in html
+    assert str(table).splitlines()[0].split() == [
+        "equation",
+        "checked",
+        "against",
+        "relative",
+        "error",
+    ]
+    with pytest.raises(AssertionError, match=r"relative error 1\.000e-03 is not below 1e-07"):
+        check_table([("(eq-c)", "finite differences", 1e-3)])
+    with pytest.raises(AssertionError, match=r"not below 0\.5"):
+        check_table([("(eq-c)", "finite differences", 0.7, 0.5)])
+    with pytest.raises(ValueError, match=r"a row is \(equation, how, error\[, limit\]\)"):
+        check_table([("(eq-c)", 0.1)])
+    with pytest.raises(ValueError, match="error"):
+        check_table([("(eq-c)", "fd", float("nan"))])
+
+
 # ----------------------------------------------------------------------------
 # Downloaded notebooks: MyST made plain (docs/_ext/plain_markdown.py)
 # ----------------------------------------------------------------------------

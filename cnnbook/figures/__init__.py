@@ -12,6 +12,12 @@
 * :mod:`cnnbook.figures.projections`: deconvnet projections and top images;
 * :mod:`cnnbook.figures.attribution`: attribution maps over their images;
 * :mod:`cnnbook.figures.training`: learning curves and the confusion matrix;
+* :mod:`cnnbook.figures.players_forward` and
+  :mod:`cnnbook.figures.players_backward`: step-through players of the
+  forward and backward passes (and two still frames of them), each computed
+  by the package's own functions and checked while it is drawn, on the
+  number grids of :mod:`cnnbook.figures.board`, played by
+  :class:`cnnbook.figures.player.Player`.
 * :mod:`cnnbook.figures.trust`: curves with their spread for judging
   explanations, and the deconvnet drawn.
 
@@ -44,5 +50,9 @@ MODULES: tuple[str, ...] = (
     "cnnbook.figures.projections",
     "cnnbook.figures.attribution",
     "cnnbook.figures.training",
+    "cnnbook.figures.board",
+    "cnnbook.figures.player",
+    "cnnbook.figures.players_forward",
+    "cnnbook.figures.players_backward",
     "cnnbook.figures.trust",
 )
