@@ -202,6 +202,12 @@ def sliding_kernel(x, k, *, stride=1, padding=0, show_weights: bool = True) -> F
     return fig
 
 
+def _numbers(ax, a: np.ndarray, x0: float, y0: float, facecolors) -> None:
+    """The entries of ``a`` as a table of cells with their numbers, at ``(x0, y0)``."""
+    table = [[number_text(v) for v in row] for row in a]
+    cell_table(ax, table, x0, y0, facecolors=facecolors, fontsize=MIN_FONT_SIZE)
+
+
 def conv_modes(x, k) -> Figure:
     """Draw the valid, same and full modes of a 2-D cross-correlation side by side.
 
@@ -265,14 +271,7 @@ def conv_modes(x, k) -> Figure:
         ax = fig.add_subplot(gs[0, col])
         # Centre the padded input in a full-sized canvas so the columns line up.
         ox, oy = (Wf - xp.shape[1]) / 2, (Hf - xp.shape[0]) / 2
-        cell_table(
-            ax,
-            [[number_text(v) for v in row] for row in xp],
-            ox,
-            oy,
-            facecolors=face,
-            fontsize=MIN_FONT_SIZE,
-        )
+        _numbers(ax, xp, ox, oy, face)
         outline(ax, ox, oy, kw, kh, lw=2.5)
         pad_text = f"pad {pt}" if pt == pb == pl == pr else f"pad ↑{pt} ↓{pb} ←{pl} →{pr}"
         ax.set_title(f"{m}: input, {pad_text}", fontsize=MIN_FONT_SIZE)
@@ -284,14 +283,7 @@ def conv_modes(x, k) -> Figure:
             for r in range(z.shape[0])
         ]
         ox, oy = (Wf - z.shape[1]) / 2, 0
-        cell_table(
-            ax,
-            [[number_text(v) for v in row] for row in z],
-            ox,
-            oy,
-            facecolors=face,
-            fontsize=MIN_FONT_SIZE,
-        )
+        _numbers(ax, z, ox, oy, face)
         ax.set_title(f"{m}: {z.shape[0]} × {z.shape[1]}", fontsize=MIN_FONT_SIZE)
         canvas(ax, -0.05, Wf + 0.05, -0.05, Ho + 0.05)
     return fig
