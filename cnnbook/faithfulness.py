@@ -59,7 +59,19 @@ def pixel_order(attribution: np.ndarray, rng=0) -> np.ndarray:
     return np.lexsort((tie, -flat), axis=1)
 
 
-def _curve(net, x, attribution, target, steps, baseline, measure, rng, batch_size, insert):
+def _curve(
+    net,
+    x,
+    attribution,
+    target,
+    insert: bool,
+    *,
+    steps: int = 28,
+    baseline=0.0,
+    measure: str = "probability",
+    rng=0,
+    batch_size: int = 256,
+):
     check_net(net)
     x = net.check_input(x)
     if x.ndim != 4:
@@ -100,16 +112,7 @@ def _curve(net, x, attribution, target, steps, baseline, measure, rng, batch_siz
 
 
 def deletion_curve(
-    net: Sequential,
-    x: np.ndarray,
-    attribution: np.ndarray,
-    target=None,
-    *,
-    steps: int = 28,
-    baseline=0.0,
-    measure: str = "probability",
-    rng=0,
-    batch_size: int = 256,
+    net: Sequential, x: np.ndarray, attribution: np.ndarray, target=None, **options
 ) -> tuple[np.ndarray, np.ndarray]:
     """The class score as the most important pixels are deleted first (Petsiuk et al., 2018).
 
@@ -122,16 +125,19 @@ def deletion_curve(
         One map per image; larger means more important (see :func:`pixel_order`).
     target : int or array of int, shape (N,), optional
         Default the class predicted for the intact image.
-    steps : int
+
+    Other Parameters
+    ----------------
+    steps : int, default 28
         The curve has ``steps + 1`` points, deleting ``round(k P / steps)``
         of the ``P = H W`` pixels at point ``k``.
-    baseline : float or ndarray of x's shape
+    baseline : float or ndarray of x's shape, default 0.0
         What a deleted pixel becomes, all channels at once: 0 (black) by
         default; an array, e.g. a blurred copy of ``x``, sets it per pixel.
-    measure : {"probability", "logit"}
-    rng : int or numpy.random.Generator
+    measure : {"probability", "logit"}, default "probability"
+    rng : int or numpy.random.Generator, default 0
         Tie-breaking of :func:`pixel_order`.
-    batch_size : int
+    batch_size : int, default 256
         Images classified together.
 
     Returns
@@ -156,26 +162,17 @@ def deletion_curve(
     >>> f, s
     (array([0.  , 0.25, 0.5 , 0.75, 1.  ]), array([[10.,  6.,  3.,  1.,  0.]]))
     """
-    args = (target, steps, baseline, measure, rng, batch_size)
-    return _curve(net, x, attribution, *args, insert=False)
+    return _curve(net, x, attribution, target, False, **options)
 
 
 def insertion_curve(
-    net: Sequential,
-    x: np.ndarray,
-    attribution: np.ndarray,
-    target=None,
-    *,
-    steps: int = 28,
-    baseline=0.0,
-    measure: str = "probability",
-    rng=0,
-    batch_size: int = 256,
+    net: Sequential, x: np.ndarray, attribution: np.ndarray, target=None, **options
 ) -> tuple[np.ndarray, np.ndarray]:
     """The class score as pixels are put back into a blank image, most important first.
 
-    Takes the arguments of :func:`deletion_curve`; ``baseline`` is the image
-    the insertion starts from. Returns ``(fractions, scores)`` as it does.
+    Takes the arguments and keyword ``options`` of :func:`deletion_curve`;
+    ``baseline`` is the image the insertion starts from. Returns
+    ``(fractions, scores)`` as it does.
 
     Examples
     --------
@@ -190,8 +187,7 @@ def insertion_curve(
     >>> insertion_curve(net, np.ones((1, 1, 2, 2)), w, steps=4, measure="logit")[1]
     array([[ 0.,  4.,  7.,  9., 10.]])
     """
-    args = (target, steps, baseline, measure, rng, batch_size)
-    return _curve(net, x, attribution, *args, insert=True)
+    return _curve(net, x, attribution, target, True, **options)
 
 
 def auc(fractions: np.ndarray, scores: np.ndarray) -> np.ndarray:
