@@ -133,7 +133,10 @@ cnnbook_unused_assets = [
     "vendor/fontawesome/webfonts/fa-regular-400.woff2",
 ]
 html_last_updated_fmt = None  # no build date in the pages: builds are reproducible
-html_copy_source = True
+# No copies of the MyST sources in the site: each chapter is offered as a
+# notebook (cnnbook_build.offer_notebook), and the sources are in the source
+# archive that the "Run it yourself" page links to.
+html_copy_source = False
 html_theme_options = {
     "use_download_button": True,
     "use_fullscreen_button": True,
