@@ -32,7 +32,7 @@ PACKAGE = ROOT / "cnnbook"
 # Modules that draw the book's figures. Each must expose
 #     FIGURES: dict[str, Callable[[], matplotlib.figure.Figure]]
 # mapping a name to a zero-argument function that draws a representative figure.
-FIGURE_MODULES = ("cnnbook.diagrams", "cnnbook.plotting")
+FIGURE_MODULES = ("cnnbook.diagrams", "cnnbook.plotting", "cnnbook.experiment_figures")
 # Both modules exist, so a missing one (or one without FIGURES) fails the tests.
 # (While the book was being written this was True, and a missing module skipped.)
 ALLOW_MISSING_FIGURE_MODULES = False
