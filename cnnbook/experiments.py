@@ -42,11 +42,13 @@ __all__ = [
     "compare",
     "lr_sweep",
     "mean_sd",
+    "paired_difference",
     "per_class_recall",
     "source_hash",
     "stratified_subset",
     "train_setting",
     "validation_split",
+    "verdict",
 ]
 
 
@@ -161,13 +163,13 @@ def train_setting(
     seed: int,
     x,
     y,
-    x_val,
-    y_val,
+    x_val=None,
+    y_val=None,
     *,
     on_epoch: Callable | None = None,
     probe: bool = False,
 ):
-    """Train ``setting`` from ``seed`` and evaluate ``(x_val, y_val)`` after every epoch.
+    """Train ``setting`` from ``seed`` and evaluate ``(x_val, y_val)``, if given, after every epoch.
 
     The run is :meth:`~cnnbook.network.Sequential.fit` one epoch at a time,
     with one shuffling generator for the whole run, so it takes the same steps
@@ -184,8 +186,9 @@ def train_setting(
     -------
     net : Sequential
     history : dict of ndarray
-        ``loss``, ``accuracy`` (running means over each epoch), ``val_loss``,
-        ``val_accuracy`` per epoch, and the probe's records if ``probe``.
+        ``loss``, ``accuracy`` (running means over each epoch), ``val_loss``
+        and ``val_accuracy`` per epoch if validation data were given, and the
+        probe's records if ``probe``.
 
     Raises
     ------
@@ -195,7 +198,10 @@ def train_setting(
     net, optimizer = setting.build(seed)
     optimizer = Probe(optimizer) if probe else optimizer
     shuffle = np.random.default_rng(nonnegative_int(seed, "seed"))
-    history: dict[str, list] = {"loss": [], "accuracy": [], "val_loss": [], "val_accuracy": []}
+    keys = (
+        ("loss", "accuracy") if x_val is None else ("loss", "accuracy", "val_loss", "val_accuracy")
+    )
+    history: dict[str, list] = {key: [] for key in keys}
     if on_epoch is not None:
         on_epoch(0, net)
     with np.errstate(over="ignore", invalid="ignore"):  # divergence raises in fit instead
@@ -207,10 +213,12 @@ def train_setting(
             )  # fmt: skip
             if not all(np.isfinite(v).all() for v in net.state_dict().values()):
                 raise FloatingPointError(f"the weights became infinite in epoch {epoch}")
-            val_loss, val_acc = net.evaluate(x_val, y_val, batch_size=50)
-            for key, value in (*h.items(), ("val_loss", val_loss), ("val_accuracy", val_acc)):
-                if key in history:
-                    history[key].append(value[0] if isinstance(value, list) else value)
+            history["loss"].append(h["loss"][0])
+            history["accuracy"].append(h["accuracy"][0])
+            if x_val is not None:
+                val_loss, val_acc = net.evaluate(x_val, y_val, batch_size=50)
+                history["val_loss"].append(val_loss)
+                history["val_accuracy"].append(val_acc)
             if on_epoch is not None:
                 on_epoch(epoch, net)
     out = {k: np.array(v, dtype=np.float64) for k, v in history.items()}
@@ -286,6 +294,40 @@ def mean_sd(a, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
     if a.shape[axis] < 2:
         raise ValueError(f"a spread needs at least 2 runs along axis {axis}, got {a.shape[axis]}")
     return a.mean(axis=axis), a.std(axis=axis, ddof=1)
+
+
+def paired_difference(a, b) -> tuple[float, float]:
+    """Mean and standard error of ``a - b`` over seeds, for runs paired by seed.
+
+    Runs of two settings from the same seed start from the same weights and
+    see the same batches, so their difference varies less than either run.
+
+    Examples
+    --------
+    >>> paired_difference([0.9, 0.8, 0.7], [0.8, 0.8, 0.6])
+    (0.0666..., 0.0333...)
+    """
+    d = np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)
+    if d.ndim != 1 or len(d) < 2:
+        raise ValueError(f"a and b must hold one value per seed, at least 2, got shape {d.shape}")
+    return float(d.mean()), float(d.std(ddof=1) / np.sqrt(len(d)))
+
+
+def verdict(mean: float, se: float, z: float = 2.0) -> str:
+    """``"higher"``, ``"lower"`` or ``"indistinguishable"``: is ``mean`` more than ``z`` standard errors from 0?
+
+    The chapters glue the word into their sentences, so that a claim is worded
+    by the numbers that support it.
+
+    Examples
+    --------
+    >>> verdict(0.03, 0.01), verdict(-0.03, 0.01), verdict(0.01, 0.01)
+    ('higher', 'lower', 'indistinguishable')
+    """
+    mean, se = number(mean, "mean"), number(se, "se", low=0)
+    if abs(mean) <= z * se:
+        return "indistinguishable"
+    return "higher" if mean > 0 else "lower"
 
 
 def accuracy_interval(correct: int, n: int, confidence: float = 0.95):

@@ -14,10 +14,12 @@ from cnnbook.experiments import (
     compare,
     lr_sweep,
     mean_sd,
+    paired_difference,
     per_class_recall,
     stratified_subset,
     train_setting,
     validation_split,
+    verdict,
 )
 from cnnbook.network import book_cnn
 from cnnbook.optim import Adam
@@ -183,3 +185,23 @@ def test_cached_npz_computes_once_and_prunes_other_sources(tmp_path):
     assert not list(tmp_path.glob("*.tmp"))
     cached_npz(tmp_path, "exp", ("k", 2), compute)  # another key: computed again
     assert len(calls) == 2
+
+
+def test_paired_difference_agrees_with_scipys_paired_t_test():
+    from scipy.stats import ttest_rel
+
+    a = np.array([0.91, 0.93, 0.95, 0.92, 0.96])
+    b = np.array([0.90, 0.90, 0.94, 0.93, 0.92])
+    mean, se = paired_difference(a, b)
+    assert mean == pytest.approx(np.mean(a - b))
+    assert mean / se == pytest.approx(ttest_rel(a, b).statistic)
+    with pytest.raises(ValueError, match="one value per seed"):
+        paired_difference([1.0], [0.5])
+
+
+@pytest.mark.parametrize(
+    ("mean", "se", "word"),
+    [(0.05, 0.02, "higher"), (-0.05, 0.02, "lower"), (0.04, 0.02, "indistinguishable")],
+)
+def test_verdict_needs_more_than_two_standard_errors(mean, se, word):
+    assert verdict(mean, se) == word
