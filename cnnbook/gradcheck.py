@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .checks import float_array, generator, number
+
 __all__ = ["check_layer", "numerical_gradient", "rel_error"]
 
 
@@ -42,8 +44,13 @@ def numerical_gradient(
     >>> np.round(g, 6)
     array([ 2., -6.])
     """
-    if x.dtype != np.float64:
-        raise TypeError(f"gradient checks need float64 input, got dtype {x.dtype}")
+    if not isinstance(x, np.ndarray) or x.dtype != np.float64:
+        raise TypeError(
+            f"gradient checks need a float64 ndarray x, got {getattr(x, 'dtype', type(x))}"
+        )
+    if not callable(f):
+        raise TypeError(f"f must be callable, got {type(f).__name__}")
+    h = number(h, "h", low=0, low_open=True)
     grad = np.zeros_like(x)
     it = np.nditer(x, flags=["multi_index"])
     for _ in it:
@@ -72,7 +79,7 @@ def rel_error(a: np.ndarray, b: np.ndarray) -> float:
     >>> rel_error(np.array([1.]), np.array([3.]))
     0.5
     """
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    a, b = float_array(a, "a"), float_array(b, "b")
     if a.shape != b.shape:
         raise ValueError(f"cannot compare arrays of shapes {a.shape} and {b.shape}")
     denom = np.linalg.norm(a) + np.linalg.norm(b)
@@ -108,7 +115,8 @@ def check_layer(layer, x: np.ndarray, rng=None, h: float = 1e-6) -> dict[str, fl
     """
     if not isinstance(x, np.ndarray) or x.dtype != np.float64:
         raise TypeError(f"check_layer needs a float64 ndarray, got {getattr(x, 'dtype', type(x))}")
-    rng = np.random.default_rng(rng)
+    rng = generator(rng)
+    h = number(h, "h", low=0, low_open=True)
     x = x.copy()
     y = layer.forward(x)
     dy = rng.normal(size=y.shape)

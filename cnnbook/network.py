@@ -1,58 +1,43 @@
-"""A sequential network: forward, backward, training, evaluation, saving."""
+"""A sequential network: forward, backward, training, evaluation, and its weights files.
+
+A weights file is an ordinary ``.npz`` archive (never a pickle): one array per
+parameter or buffer, keyed ``"<layer index>.<name>"`` as in
+:meth:`Sequential.state_dict`, and optionally one more entry, ``"__cnnbook__"``,
+a string holding a JSON record (:func:`cnnbook.recipe.save_weights` records
+the architecture there).
+Every file is written atomically (:func:`cnnbook.atomic.atomic_write`) and
+read by one reader, :func:`read_weights_npz`, that checks every byte it uses.
+"""
 
 from __future__ import annotations
 
-import hashlib
+import json
+import math
 import sys
 import time
+import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
+from tqdm.auto import tqdm
 
+from .atomic import atomic_write
 from .batchnorm import BatchNorm2D
-from .checks import float_array, generator
-from .checks import labels as check_labels
+from .checks import float_array, float_dtype, generator, labels, positive_int
 from .layers import Conv2D, Dense, Flatten, Layer, ReLU
 from .losses import softmax, softmax_cross_entropy
-from .optim import SGD, Adam, Optimizer
+from .optim import Adam, Optimizer
 from .pooling import MaxPool2D
 
-__all__ = ["BOOK_RECIPE", "Sequential", "book_cnn", "read_weights_npz", "train_book_cnn"]
+__all__ = ["MAX_PARAMETERS", "Sequential", "book_cnn", "read_weights_npz"]
 
-
-def read_weights_npz(path) -> dict[str, np.ndarray]:
-    """Every array of an ``.npz`` weights file, read without pickle.
-
-    Raises
-    ------
-    FileNotFoundError
-        If there is no file at ``path``.
-    ValueError
-        If the file is not a readable ``.npz`` file.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> from pathlib import Path
-    >>> folder = Path(tempfile.mkdtemp())
-    >>> path = Sequential(Dense(2, 1, rng=0)).save(folder / "w")
-    >>> sorted(read_weights_npz(path))
-    ['0.W', '0.b']
-    >>> (folder / "notes.npz").write_text("not a zip archive")
-    17
-    >>> read_weights_npz(folder / "notes.npz")
-    Traceback (most recent call last):
-    ...
-    ValueError: ... is not a readable .npz weights file: ...
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no weights file at {path}")
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            return {k: data[k] for k in data.files}
-    except (OSError, ValueError, EOFError) as err:
-        raise ValueError(f"{path} is not a readable .npz weights file: {err}") from None
+META_KEY = "__cnnbook__"  # the npz entry holding a JSON record (see cnnbook.recipe)
+#: The most numbers (parameters plus one image's activations) :func:`book_cnn` will allocate.
+MAX_PARAMETERS = 50_000_000
+_MAX_FILE_BYTES = 4 * MAX_PARAMETERS  # float32
+# What zipfile, zlib and numpy's .npy header parser raise on damaged bytes.
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError)
 
 
 class Sequential:
@@ -139,28 +124,30 @@ class Sequential:
     def predict_proba(self, x: np.ndarray, batch_size: int = 500) -> np.ndarray:
         """Class probabilities, in eval mode, batch by batch."""
         x = self.check_input(x)
-        return softmax(self._batched(x, batch_size))
+        return softmax(self._batched(x, positive_int(batch_size, "batch_size")))
 
     def predict(self, x: np.ndarray, batch_size: int = 500) -> np.ndarray:
         """Most probable class for each input, in eval mode."""
         x = self.check_input(x)
-        return self._batched(x, batch_size).argmax(axis=1)
+        return self._batched(x, positive_int(batch_size, "batch_size")).argmax(axis=1)
 
     def evaluate(self, x: np.ndarray, y: np.ndarray, batch_size: int = 500) -> tuple[float, float]:
         """Mean cross-entropy and accuracy on ``(x, y)``, in eval mode."""
         x = self.check_input(x)
-        logits = self._batched(x, batch_size)
+        logits = self._batched(x, positive_int(batch_size, "batch_size"))
         loss, _ = softmax_cross_entropy(logits, y)
         return loss, float(np.mean(logits.argmax(axis=1) == y))
 
-    def check_input(self, x) -> np.ndarray:
+    def check_input(self, x, name: str = "x") -> np.ndarray:
         """Return ``x`` as a finite, non-empty batch in the network's dtype, or raise."""
-        x = float_array(x, "x")
+        x = float_array(x, name)
         if x.ndim < 2 or len(x) == 0:
-            raise ValueError(f"x must be a non-empty batch of shape (N, ...), got shape {x.shape}")
+            raise ValueError(
+                f"{name} must be a non-empty batch of shape (N, ...), got shape {x.shape}"
+            )
         if not np.all(np.isfinite(x)):
             bad = int(np.size(x) - np.count_nonzero(np.isfinite(x)))
-            raise ValueError(f"x contains {bad} NaN or infinite values")
+            raise ValueError(f"{name} contains {bad} NaN or infinite values")
         return x.astype(self.dtype, copy=False)
 
     # -- training ------------------------------------------------------------
@@ -175,7 +162,8 @@ class Sequential:
         validation_data: tuple[np.ndarray, np.ndarray] | None = None,
         rng=None,
         verbose: bool = True,
-        progress=None,
+        progress: bool = False,
+        on_epoch=None,
         lr_schedule=None,
     ) -> dict[str, list[float]]:
         """Train with softmax cross-entropy on shuffled mini-batches.
@@ -191,17 +179,20 @@ class Sequential:
         optimizer : Optimizer, optional
             Defaults to ``Adam(self.parameters(), lr=1e-3)``.
         validation_data : (x_val, y_val), optional
-            Evaluated after every epoch.
+            Evaluated after every epoch; checked before the first.
         rng : int or numpy.random.Generator, optional
             Seeds the shuffling, so runs repeat exactly.
         verbose : bool
             Print one line of metrics per epoch.
-        progress : callable, optional
-            Called as ``progress(epoch, batch, n_batches, loss)`` after every batch,
-            for progress bars.
+        progress : bool
+            Show a tqdm progress bar of each epoch's batches on stderr
+            (only on a terminal).
+        on_epoch : callable, optional
+            Called as ``on_epoch(epoch, history)`` after every epoch (epochs
+            count from 1), with the history so far.
         lr_schedule : callable, optional
-            ``lr_schedule(epoch)`` (epochs count from 1) returns the learning
-            rate for that epoch; it is written into ``optimizer.lr``.
+            ``lr_schedule(epoch)`` returns the learning rate for that epoch;
+            it is written into ``optimizer.lr``.
 
         Returns
         -------
@@ -209,6 +200,12 @@ class Sequential:
             Per epoch: ``"loss"`` and ``"accuracy"`` (running means over the
             epoch's batches), ``"val_loss"`` and ``"val_accuracy"`` if
             validation data were given, and ``"time"`` in seconds.
+
+        Raises
+        ------
+        FloatingPointError
+            If the loss or the weights stop being finite (the training
+            diverged); the message names the epoch and the batch.
         """
         x = self.check_input(x)
         y = np.asarray(y)
@@ -216,73 +213,91 @@ class Sequential:
             raise ValueError(
                 f"y must have shape ({len(x)},) to match x of shape {x.shape}, got {y.shape}"
             )
-        if not np.issubdtype(y.dtype, np.integer):
+        if y.dtype == bool or not np.issubdtype(y.dtype, np.integer):
             raise TypeError(f"y must hold integer class labels, got dtype {y.dtype}")
-        for name, v in (("epochs", epochs), ("batch_size", batch_size)):
-            if not isinstance(v, (int, np.integer)) or v < 1:
-                raise ValueError(f"{name} must be a positive int, got {v!r}")
-        if validation_data is not None:
-            x_val, y_val = validation_data
-            x_val = self.check_input(x_val)
+        epochs = positive_int(epochs, "epochs")
+        batch_size = positive_int(batch_size, "batch_size")
+        if optimizer is not None and not isinstance(optimizer, Optimizer):
+            raise TypeError(
+                f"optimizer must be a cnnbook Optimizer, got {type(optimizer).__name__}"
+            )
+        for name, f in (("on_epoch", on_epoch), ("lr_schedule", lr_schedule)):
+            if f is not None and not callable(f):
+                raise TypeError(f"{name} must be callable, got {type(f).__name__}")
         # Check every label against the number of outputs before a step changes the weights.
         k = self._batched(x[:1], 1).shape[1]
-        check_labels(y, len(x), k)
+        labels(y, len(x), k, "y")
         if validation_data is not None:
-            try:
-                check_labels(y_val, len(x_val), k)
-            except (TypeError, ValueError) as err:
-                raise type(err)(f"validation_data: {err}") from None
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+                raise TypeError("validation_data must be a pair (x_val, y_val)")
+            x_val = self.check_input(validation_data[0], "validation_data x")
+            if x_val.shape[1:] != x.shape[1:]:
+                raise ValueError(
+                    f"validation_data x has samples of shape {x_val.shape[1:]}, "
+                    f"but x has {x.shape[1:]}"
+                )
+            y_val = labels(validation_data[1], len(x_val), k, "validation_data y")
         optimizer = optimizer or Adam(self.parameters(), lr=1e-3)
         rng = generator(rng)
-        first = self.layers[0]
         history: dict[str, list[float]] = {"loss": [], "accuracy": [], "time": []}
         if validation_data is not None:
             history.update(val_loss=[], val_accuracy=[])
         n = len(x)
         n_batches = -(-n // batch_size)
+        first = self.layers[0]
         saved_flag = getattr(first, "input_grad", None)
         if saved_flag is not None:
             first.input_grad = False  # nobody needs dC/d(data) while training
-        try:
-            for epoch in range(1, epochs + 1):
-                t0 = time.perf_counter()
-                if lr_schedule is not None:
-                    optimizer.lr = float(lr_schedule(epoch))
-                self.train()
-                order = rng.permutation(n)
-                total_loss = 0.0
-                correct = 0
-                for b in range(n_batches):
-                    idx = order[b * batch_size : (b + 1) * batch_size]
-                    logits = self.forward(x[idx])
-                    loss, dlogits = softmax_cross_entropy(logits, y[idx])
-                    if not np.isfinite(loss):
-                        raise FloatingPointError(
-                            f"the loss became {loss} in epoch {epoch}, batch {b + 1}: "
-                            "lower the learning rate"
-                        )
-                    self.backward(dlogits.astype(logits.dtype, copy=False))
-                    optimizer.step()
-                    total_loss += loss * len(idx)
-                    correct += int(np.sum(logits.argmax(axis=1) == y[idx]))
-                    if progress is not None:
-                        progress(epoch, b + 1, n_batches, loss)
-                history["loss"].append(total_loss / n)
-                history["accuracy"].append(correct / n)
-                line = (
-                    f"epoch {epoch}/{epochs}: loss {total_loss / n:.4f}, accuracy {correct / n:.4f}"
-                )
-                if validation_data is not None:
-                    vl, va = self.evaluate(x_val, y_val)
-                    history["val_loss"].append(vl)
-                    history["val_accuracy"].append(va)
-                    line += f", val_loss {vl:.4f}, val_accuracy {va:.4f}"
-                history["time"].append(time.perf_counter() - t0)
-                if verbose:
-                    print(f"{line} ({history['time'][-1]:.1f} s)", file=sys.stdout, flush=True)
-        finally:
-            if saved_flag is not None:
-                first.input_grad = saved_flag
+        # Overflow is caught below as a non-finite loss or weights, with the
+        # epoch and batch it happened in, instead of as a RuntimeWarning.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            try:
+                for epoch in range(1, epochs + 1):
+                    t0 = time.perf_counter()
+                    if lr_schedule is not None:
+                        optimizer.lr = lr_schedule(epoch)
+                    self.train()
+                    order = rng.permutation(n)
+                    total_loss = 0.0
+                    correct = 0
+                    bar = tqdm(
+                        range(n_batches),
+                        desc=f"epoch {epoch}/{epochs}",
+                        unit="batch",
+                        leave=False,
+                        file=sys.stderr,
+                        disable=None if progress else True,  # None: off when not a terminal
+                    )
+                    for b in bar:
+                        idx = order[b * batch_size : (b + 1) * batch_size]
+                        logits = self.forward(x[idx])
+                        loss, dlogits = softmax_cross_entropy(logits, y[idx])
+                        if not math.isfinite(loss):
+                            raise FloatingPointError(_diverged(f"the loss became {loss}", epoch, b))
+                        self.backward(dlogits.astype(logits.dtype, copy=False))
+                        optimizer.step()
+                        total_loss += loss * len(idx)
+                        correct += int(np.sum(logits.argmax(axis=1) == y[idx]))
+                        bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
+                    bar.close()
+                    if not all(np.isfinite(v).all() for v in self.state_dict().values()):
+                        raise FloatingPointError(_diverged("the weights became infinite", epoch, b))
+                    history["loss"].append(total_loss / n)
+                    history["accuracy"].append(correct / n)
+                    line = f"epoch {epoch}/{epochs}: loss {total_loss / n:.4f}, accuracy {correct / n:.4f}"
+                    if validation_data is not None:
+                        vl, va = self.evaluate(x_val, y_val)
+                        history["val_loss"].append(vl)
+                        history["val_accuracy"].append(va)
+                        line += f", val_loss {vl:.4f}, val_accuracy {va:.4f}"
+                    history["time"].append(time.perf_counter() - t0)
+                    if verbose:
+                        print(f"{line} ({history['time'][-1]:.1f} s)", file=sys.stdout, flush=True)
+                    if on_epoch is not None:
+                        on_epoch(epoch, history)
+            finally:
+                if saved_flag is not None:
+                    first.input_grad = saved_flag
         return history
 
     # -- saving and loading ----------------------------------------------------
@@ -294,14 +309,30 @@ class Sequential:
                 state[f"{i}.{name}"] = value
         return state
 
-    def save(self, path) -> Path:
-        """Save the weights to an ``.npz`` file (no pickle)."""
-        path = Path(path)
-        if path.suffix != ".npz":
-            path = (
-                path.with_suffix(path.suffix + ".npz") if path.suffix else path.with_suffix(".npz")
-            )
-        np.savez(path, **self.state_dict())
+    def save(self, path, record: dict | None = None) -> Path:
+        """Save the weights to an ``.npz`` file (no pickle), atomically.
+
+        Parameters
+        ----------
+        path : path
+            ``.npz`` is appended if missing. Parent folders are created.
+        record : dict, optional
+            JSON-serialisable facts stored with the weights
+            (see :func:`cnnbook.recipe.save_weights`).
+
+        Returns
+        -------
+        Path
+            Where the file was written. A failed write leaves any previous
+            file at that path as it was.
+        """
+        path = _npz_path(path)
+        arrays = dict(self.state_dict())
+        if record is not None:
+            arrays[META_KEY] = np.array(json.dumps(record, allow_nan=False))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_write(path) as f:
+            np.savez(f, **arrays)
         return path
 
     def load(self, path) -> Sequential:
@@ -314,29 +345,49 @@ class Sequential:
         ValueError
             If the file is not a weights file of a network with this architecture.
         """
-        saved = read_weights_npz(path)
+        arrays, _ = read_weights_npz(path)
+        return self.load_state_dict(arrays, source=str(path))
+
+    def load_state_dict(self, state: dict, source: str = "state") -> Sequential:
+        """Copy ``state`` (as from :meth:`state_dict`) into the layers, after checking all of it.
+
+        Raises
+        ------
+        ValueError
+            If a key is missing or unexpected, or an array has the wrong shape,
+            is not floating point, or holds NaN or infinity. Nothing is copied then.
+        """
         expected = self.state_dict()
-        missing = sorted(set(expected) - set(saved))
-        extra = sorted(set(saved) - set(expected))
+        missing = sorted(set(expected) - set(state))
+        extra = sorted(set(state) - set(expected))
         if missing or extra:
             raise ValueError(
-                f"{path} does not match this network: missing {missing or 'nothing'}, "
+                f"{source} does not match this network: missing {missing or 'nothing'}, "
                 f"unexpected {extra or 'nothing'}"
             )
         for key, value in expected.items():
-            if saved[key].shape != value.shape:
+            got = state[key]
+            if not isinstance(got, np.ndarray) or got.shape != value.shape:
                 raise ValueError(
-                    f"{path}: {key} has shape {saved[key].shape}, this network expects {value.shape}"
+                    f"{source}: {key} has shape {np.shape(got)}, this network expects {value.shape}"
                 )
-        for i, layer in enumerate(self.layers):
-            for store in (layer.params, layer.buffers):
-                for name in store:
-                    store[name][...] = saved[f"{i}.{name}"]
+            if not np.issubdtype(got.dtype, np.floating):
+                raise ValueError(f"{source}: {key} has dtype {got.dtype}, expected floats")
+            if not np.isfinite(got).all():
+                raise ValueError(f"{source}: {key} holds NaN or infinite values")
+        for key, value in expected.items():
+            value[...] = state[key]
         return self
 
     def __repr__(self) -> str:
         inner = ",\n".join(f"  ({i}) {layer!r}" for i, layer in enumerate(self.layers))
         return f"Sequential(\n{inner}\n)"
+
+
+def _diverged(what: str, epoch: int, batch: int) -> str:
+    return (
+        f"training diverged: {what} in epoch {epoch}, batch {batch + 1}; try a lower learning rate"
+    )
 
 
 def book_cnn(
@@ -369,6 +420,13 @@ def book_cnn(
         Seed for the initial weights.
     dtype : float32 or float64
 
+    Raises
+    ------
+    TypeError, ValueError
+        For arguments of the wrong kind or value, and for a network whose
+        parameters and activations of one image would exceed
+        :data:`MAX_PARAMETERS` numbers: checked before anything is allocated.
+
     Examples
     --------
     >>> net = book_cnn()
@@ -377,18 +435,37 @@ def book_cnn(
     >>> import numpy as np
     >>> net.forward(np.zeros((2, 1, 28, 28), np.float32)).shape
     (2, 10)
+    >>> book_cnn(channels=(10**6, 10**6))
+    Traceback (most recent call last):
+        ...
+    ValueError: book_cnn would hold 25,003,457,000,794 numbers (...), more than MAX_PARAMETERS = 50,000,000
     """
+    in_channels = positive_int(in_channels, "in_channels")
+    image_size = positive_int(image_size, "image_size")
+    num_classes = positive_int(num_classes, "num_classes")
+    if not isinstance(channels, (tuple, list)) or len(channels) != 2:
+        raise TypeError(f"channels must be a pair of positive ints, got {channels!r}")
+    c1, c2 = (positive_int(c, f"channels[{i}]") for i, c in enumerate(channels))
+    if not isinstance(batchnorm, (bool, np.bool_)):
+        raise TypeError(f"batchnorm must be a bool, got {batchnorm!r}")
+    dtype = float_dtype(dtype)
     if image_size % 4:
         raise ValueError(f"image_size must be divisible by 4 (two 2×2 poolings), got {image_size}")
+    side = image_size // 4
+    weights = c1 * (in_channels * 25 + 1) + c2 * (c1 * 25 + 1) + (c2 * side**2 + 1) * num_classes
+    activations = (in_channels + 3 * c1) * image_size**2 + 3 * c2 * (image_size // 2) ** 2
+    if weights + activations > MAX_PARAMETERS:
+        raise ValueError(
+            f"book_cnn would hold {weights + activations:,} numbers (weights and one image's "
+            f"activations), more than MAX_PARAMETERS = {MAX_PARAMETERS:,}"
+        )
     rng = generator(rng)
-    c1, c2 = channels
     layers: list[Layer] = [Conv2D(in_channels, c1, 5, padding=2, rng=rng, dtype=dtype)]
     if batchnorm:
         layers.append(BatchNorm2D(c1, dtype=dtype))
     layers += [ReLU(), MaxPool2D(2), Conv2D(c1, c2, 5, padding=2, rng=rng, dtype=dtype)]
     if batchnorm:
         layers.append(BatchNorm2D(c2, dtype=dtype))
-    side = image_size // 4
     layers += [
         ReLU(),
         MaxPool2D(2),
@@ -398,124 +475,109 @@ def book_cnn(
     return Sequential(*layers)
 
 
-def make_optimizer(name: str, parameters, lr: float, **kwargs) -> Optimizer:
-    """Build an optimiser by name: ``"adam"`` or ``"sgd"``."""
-    table = {"adam": Adam, "sgd": SGD}
-    if name not in table:
-        raise ValueError(f"optimizer must be one of {sorted(table)}, got {name!r}")
-    return table[name](parameters, lr=lr, **kwargs)
+# ----------------------------------------------------------------------------
+# Weights files
+# ----------------------------------------------------------------------------
+def _npz_path(path) -> Path:
+    path = Path(path)
+    return path if path.suffix == ".npz" else path.with_name(path.name + ".npz")
 
 
-#: The recipe that trains :func:`book_cnn` on the MNIST sample in the book and its tests.
-BOOK_RECIPE: dict = {"epochs": 14, "batch_size": 32, "lr": 2e-3, "lr_decay": 0.85, "seed": 0}
+def read_weights_npz(path) -> tuple[dict[str, np.ndarray], dict | None]:
+    """Every array of an ``.npz`` weights file, and its JSON record, read without pickle.
 
-
-def _source_hash() -> str:
-    """Hash of the package's source files, so cached weights never outlive the code."""
-    h = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        h.update(path.name.encode() + b"\0" + path.read_bytes())
-    return h.hexdigest()[:12]
-
-
-def _prune_stale_cache(folder: Path, source: str) -> None:
-    """Delete cached networks written by versions of the package other than ``source``."""
-    current = f"book_cnn-{source}-"
-    for path in folder.glob("book_cnn-*.npz"):
-        if not path.name.startswith(current):
-            path.unlink(missing_ok=True)
-
-
-def train_book_cnn(
-    data=None,
-    *,
-    batchnorm: bool = False,
-    cache_dir=None,
-    verbose: bool = False,
-    progress=None,
-    **recipe,
-) -> tuple[Sequential, dict[str, list[float]]]:
-    """Train the book's CNN with the book's recipe (Adam, decaying learning rate).
-
-    Parameters
-    ----------
-    data : cnnbook.data.Dataset, optional
-        Defaults to :func:`cnnbook.data.load_mnist_sample` in float32.
-    batchnorm : bool
-        Train the variant with :class:`~cnnbook.batchnorm.BatchNorm2D`.
-    cache_dir : path, optional
-        If given, the trained weights and history are stored there under a
-        name that hashes the recipe, the data and the package source; a later
-        call with the same inputs loads them instead of training again.
-        Training is deterministic, so both give the same network. Files left
-        there by an older version of the package are deleted when a new
-        network is stored.
-    verbose : bool
-        Print one line per epoch.
-    progress : callable, optional
-        Passed on to :meth:`Sequential.fit`.
-    **recipe
-        Overrides of :data:`BOOK_RECIPE` (``epochs``, ``batch_size``, ``lr``,
-        ``lr_decay``, ``seed``).
+    Each member's ``.npy`` header is read and checked against the bytes that
+    follow it before any array is made, so a damaged file cannot ask for
+    more memory than it holds.
 
     Returns
     -------
-    net : Sequential
-        In eval mode.
-    history : dict of lists
-        As returned by :meth:`Sequential.fit`, with the test set as validation data.
-    """
-    from .data import load_mnist_sample
+    arrays : dict of ndarray
+    record : dict or None
+        The record written with the weights, if any.
 
-    unknown = set(recipe) - set(BOOK_RECIPE)
-    if unknown:
-        raise TypeError(
-            f"unknown recipe keys {sorted(unknown)}; expected some of {sorted(BOOK_RECIPE)}"
-        )
-    r = {**BOOK_RECIPE, **recipe}
-    data = load_mnist_sample(dtype=np.float32) if data is None else data
-    in_channels, image_size = data.x_train.shape[1], data.x_train.shape[2]
-    net = book_cnn(
-        in_channels,
-        image_size,
-        len(data.classes),
-        batchnorm=batchnorm,
-        rng=r["seed"],
-        dtype=np.float32,
-    )
-    cache = None
-    if cache_dir is not None:
-        source = _source_hash()
-        key = hashlib.sha256(
-            repr((sorted(r.items()), batchnorm, source)).encode()
-            + data.x_train.tobytes()[:: max(1, data.x_train.nbytes // 100_000)]
-            + data.y_train.tobytes()
-        ).hexdigest()[:16]
-        # The file name starts with the source hash, so that files written by
-        # an older version of the package can be told apart and removed.
-        cache = Path(cache_dir) / f"book_cnn-{source}-{key}.npz"
-        if cache.is_file():
-            net.load(cache)
-            with np.load(cache.with_suffix(".history.npz"), allow_pickle=False) as h:
-                return net.eval(), {k: h[k].tolist() for k in h.files}
-    opt = Adam(net.parameters(), lr=r["lr"])
-    history = net.fit(
-        data.x_train,
-        data.y_train,
-        epochs=r["epochs"],
-        batch_size=r["batch_size"],
-        optimizer=opt,
-        validation_data=(data.x_test, data.y_test),
-        rng=r["seed"],
-        verbose=verbose,
-        progress=progress,
-        lr_schedule=lambda epoch: r["lr"] * r["lr_decay"] ** (epoch - 1),
-    )
-    if cache is not None:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        _prune_stale_cache(cache.parent, source)
-        net.save(cache)
-        np.savez(
-            cache.with_suffix(".history.npz"), **{k: np.asarray(v) for k, v in history.items()}
-        )
-    return net.eval(), history
+    Raises
+    ------
+    FileNotFoundError
+        If there is no file at ``path``.
+    PermissionError
+        If the file cannot be read.
+    ValueError
+        If the file is not a complete, undamaged ``.npz`` archive of numeric
+        arrays; the message names the file and what is wrong.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> path = Sequential(Dense(2, 1, rng=0)).save(folder / "w")
+    >>> arrays, record = read_weights_npz(path)
+    >>> sorted(arrays), record
+    (['0.W', '0.b'], None)
+    >>> (folder / "notes.npz").write_text("not a zip archive")
+    17
+    >>> read_weights_npz(folder / "notes.npz")
+    Traceback (most recent call last):
+    ...
+    ValueError: ... is not a readable .npz weights file: it is not a zip archive (it starts with b'not a ')
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no weights file at {path}")
+    if not path.is_file():
+        raise ValueError(f"{path} is not a readable .npz weights file: it is not a file")
+    with path.open("rb") as f:  # PermissionError names the file
+        head = f.read(6)
+    bad = f"{path} is not a readable .npz weights file"
+    if head == b"\x93NUMPY":
+        raise ValueError(f"{bad}: it is a single .npy array, not an .npz archive")
+    if not head.startswith(b"PK"):
+        raise ValueError(f"{bad}: it is not a zip archive (it starts with {head!r})")
+    try:
+        arrays = _read_npz_members(path)
+    except _ZIP_ERRORS as err:
+        raise ValueError(f"{bad}: {err}") from None
+    text = arrays.pop(META_KEY, None)
+    try:
+        record = None if text is None else json.loads(str(text))
+    except ValueError as err:
+        raise ValueError(f"{path} has a damaged architecture record: not JSON ({err})") from None
+    if record is not None and not isinstance(record, dict):
+        raise ValueError(f"{path} has a damaged architecture record: not a JSON object")
+    return arrays, record
+
+
+def _read_npz_members(path: Path) -> dict[str, np.ndarray]:
+    """The arrays of a zip of ``.npy`` files, each header checked against its data."""
+    fmt = np.lib.format
+    arrays = {}
+    with zipfile.ZipFile(path) as archive:
+        infos = archive.infolist()
+        total = sum(info.file_size for info in infos)
+        if total > _MAX_FILE_BYTES:
+            raise ValueError(f"it unpacks to {total:,} bytes, more than {_MAX_FILE_BYTES:,}")
+        for info in infos:
+            if not info.filename.endswith(".npy"):
+                raise ValueError(f"member {info.filename!r} is not a .npy array")
+            with archive.open(info) as f:
+                version = fmt.read_magic(f)
+                if version not in ((1, 0), (2, 0)):
+                    raise ValueError(f"member {info.filename!r} has .npy version {version}")
+                read_header = (
+                    fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
+                )
+                shape, fortran, dtype = read_header(f)
+                if dtype.hasobject:
+                    raise ValueError(f"member {info.filename!r} holds Python objects (a pickle)")
+                data = f.read()
+            if len(data) != math.prod(shape) * dtype.itemsize:
+                raise ValueError(
+                    f"member {info.filename!r} has {len(data)} bytes of data for shape "
+                    f"{shape} of {dtype}"
+                )
+            order = "F" if fortran else "C"
+            arrays[info.filename[:-4]] = (
+                np.frombuffer(data, dtype).reshape(shape, order=order).copy()
+            )
+    return arrays

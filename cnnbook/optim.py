@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .checks import number
+
 __all__ = ["SGD", "Adam", "Optimizer"]
 
 
@@ -19,13 +21,33 @@ class Optimizer:
     """
 
     def __init__(self, parameters, lr: float) -> None:
-        self.parameters = list(parameters)
+        try:
+            self.parameters = list(parameters)
+        except TypeError:
+            raise TypeError(
+                f"parameters must be an iterable of (layer, name) pairs, got {parameters!r}"
+            ) from None
         if not self.parameters:
             raise ValueError("the optimiser got no parameters to update")
-        if not lr > 0:
-            raise ValueError(f"learning rate must be positive, got {lr}")
-        self.lr = float(lr)
+        for pair in self.parameters:
+            if not (
+                isinstance(pair, tuple)
+                and len(pair) == 2
+                and isinstance(getattr(pair[0], "params", None), dict)
+                and pair[1] in pair[0].params
+            ):
+                raise TypeError(f"parameters must hold (layer, name) pairs, got {pair!r}")
+        self.lr = lr
         self.t = 0
+
+    @property
+    def lr(self) -> float:
+        """The learning rate: a finite number > 0, checked whenever it is set."""
+        return self._lr
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        self._lr = number(value, "lr", low=0, low_open=True)
 
     def _pairs(self):
         for layer, name in self.parameters:
@@ -74,9 +96,8 @@ class SGD(Optimizer):
         self, parameters, lr: float = 0.01, momentum: float = 0.0, weight_decay: float = 0.0
     ):
         super().__init__(parameters, lr)
-        if not 0 <= momentum < 1:
-            raise ValueError(f"momentum must satisfy 0 <= momentum < 1, got {momentum}")
-        self.momentum, self.weight_decay = float(momentum), float(weight_decay)
+        self.momentum = number(momentum, "momentum", low=0, high=1, high_open=True)
+        self.weight_decay = number(weight_decay, "weight_decay", low=0)
         self.velocity = [np.zeros_like(layer.params[name]) for layer, name in self.parameters]
 
     def step(self) -> None:
@@ -119,10 +140,11 @@ class Adam(Optimizer):
 
     def __init__(self, parameters, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8):
         super().__init__(parameters, lr)
-        b1, b2 = betas
-        if not (0 <= b1 < 1 and 0 <= b2 < 1):
-            raise ValueError(f"betas must lie in [0, 1), got {betas}")
-        self.beta1, self.beta2, self.eps = float(b1), float(b2), float(eps)
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise TypeError(f"betas must be a pair of numbers, got {betas!r}")
+        self.beta1 = number(betas[0], "betas[0]", low=0, high=1, high_open=True)
+        self.beta2 = number(betas[1], "betas[1]", low=0, high=1, high_open=True)
+        self.eps = number(eps, "eps", low=0)
         self.m = [np.zeros_like(layer.params[name]) for layer, name in self.parameters]
         self.v = [np.zeros_like(layer.params[name]) for layer, name in self.parameters]
 

@@ -14,10 +14,10 @@ cell) and in any script that draws figures. Inside a notebook kernel it also
 sets up the inline backend, so the PNGs the book embeds carry no metadata.
 Use :func:`render` to turn a figure into bytes the same way everywhere else.
 
-The figure modules ``cnnbook.diagrams`` and ``cnnbook.plotting`` each
-expose ``FIGURES``, a dict from a name to a zero-argument function that draws a
-representative figure and returns it; the test suite renders every one twice
-with :func:`render` and fails, naming the figure, if the bytes differ.
+Every figure module of :mod:`cnnbook.figures` exposes ``FIGURES``, a dict
+from a name to a zero-argument function that draws a representative figure
+and returns it; the test suite renders every one twice with :func:`render` and
+fails, naming the figure, if the bytes differ.
 """
 
 from __future__ import annotations

@@ -12,7 +12,6 @@ recomputed from the saved weights, the pixel values of a hand-drawn image.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import re
@@ -25,9 +24,11 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from cnnbook.cli import ProgressBar, load_image, load_weights, main, save_weights
+from cnnbook.cli import main
 from cnnbook.data import CIFAR10_CLASSES, Dataset, load_digits_8x8, load_mnist_sample
-from cnnbook.network import book_cnn, train_book_cnn
+from cnnbook.images import load_image
+from cnnbook.network import book_cnn
+from cnnbook.recipe import load_weights, save_weights, train_book_cnn
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 EXPLAIN_FIGURES = [
@@ -279,33 +280,6 @@ def test_train_cannot_write_weights(tmp_path, capsys):
 
 
 # ----------------------------------------------------------------------------
-# The progress bar
-# ----------------------------------------------------------------------------
-def test_progress_bar_redraws_in_place_on_a_terminal():
-    out = io.StringIO()
-    bar = ProgressBar(3, out, width=10, tty=True)
-    bar.start_epoch(2)
-    bar(2, 1, 4, 2.5)
-    bar(2, 2, 4, 2.0)  # within 0.1 s of the last redraw: skipped
-    bar(2, 4, 4, 1.25)  # the last batch is always drawn
-    assert out.getvalue() == (
-        "\repoch 2/3 [==        ] 1/4 loss 2.5000\repoch 2/3 [==========] 4/4 loss 1.2500"
-    )
-    bar.end_epoch("done")
-    # "epoch 2/3 [==========] 4/4 loss 1.2500" has 38 characters: all overwritten
-    assert out.getvalue().endswith("\r" + "done" + " " * 34 + "\n")
-
-
-def test_progress_bar_off_a_terminal_prints_only_epoch_lines():
-    out = io.StringIO()
-    bar = ProgressBar(1, out)  # StringIO is not a terminal
-    bar.start_epoch(1)
-    bar(1, 1, 1, 0.5)
-    bar.end_epoch("epoch 1/1: loss 0.5")
-    assert out.getvalue() == "epoch 1/1: loss 0.5\n"
-
-
-# ----------------------------------------------------------------------------
 # Weights files
 # ----------------------------------------------------------------------------
 ARCH = {
@@ -349,7 +323,7 @@ def test_weights_round_trip_exactly(tmp_path):
                 ),
             ),
             r"do not fit the architecture .*channels \(2, 4\).*0\.W has shape \(3, 1, 5, 5\), "
-            r"expected \(2, 1, 5, 5\)",
+            r"this network expects \(2, 1, 5, 5\)",
         ),
     ],
     ids=["missing", "not-npz", "no-record", "bad-json", "other-architecture"],
@@ -526,3 +500,69 @@ def test_python_m_cnnbook_help_and_errors(tmp_path):
     assert failed.stderr == "cnnbook: error: no such image: missing.png\n"
     usage = python_m_cnnbook("train", "--epochs", "-3", cwd=tmp_path)
     assert usage.returncode == 2 and "Traceback" not in usage.stderr
+
+
+# ----------------------------------------------------------------------------
+# Issue 10: every option checked before training, divergence is an error
+# ----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--seed", "-1"], "argument --seed: expected a non-negative integer, got '-1'"),
+        (["--seed", "1.5"], "argument --seed: expected a non-negative integer, got '1.5'"),
+        (["--lr", "nan"], "argument --lr: expected a positive number, got 'nan'"),
+        (["--lr", "inf"], "argument --lr: expected a positive number, got 'inf'"),
+        (["--momentum", "nan"], "argument --momentum: expected a number in"),
+        (["--batch-size", "True"], "argument --batch-size: expected a positive integer"),
+        (["--channels", "1000000", "1000000"], "--channels 1000000 1000000: book_cnn would hold"),
+    ],
+)
+def test_bad_values_are_one_line_usage_errors(argv, message, capsys):
+    code, out, err = run(capsys, "train", "--data", "digits-8x8", *argv)
+    assert code == 2 and out == ""
+    assert message in err, err
+    assert "training on" not in err  # refused before any training
+    assert err.splitlines()[-1].startswith("cnnbook train: error: ")
+
+
+def test_unwritable_out_is_refused_before_training(tmp_path, capsys):
+    (tmp_path / "file").write_text("")
+    out = tmp_path / "file" / "w.npz"  # its folder is a file
+    code, _, err = run(capsys, "train", "--data", "digits-8x8", "--out", out)
+    assert code == 1 and "training on" not in err
+    assert (
+        err
+        == f"cnnbook: error: cannot write the weights to {out}: {tmp_path / 'file'} is not a writable folder\n"
+    )
+
+
+def test_a_diverged_run_exits_1_and_writes_nothing(tmp_path, capsys):
+    out = tmp_path / "w.npz"
+    out.write_bytes(b"previous weights")
+    code, stdout, err = run(
+        capsys, "train", "--data", "digits-8x8", "--limit", "128", "--epochs", "2",
+        "--optimizer", "sgd", "--lr", "1e30", "--out", out, "--quiet",
+    )  # fmt: skip
+    assert code == 1 and "test accuracy" not in stdout
+    assert re.fullmatch(
+        r"cnnbook: error: training diverged: the (loss|weights) became \S+ in epoch 1, batch \d+; "
+        r"try a lower learning rate; nothing was written to .*w\.npz\n",
+        err,
+    ), err
+    assert out.read_bytes() == b"previous weights"
+
+
+def test_bad_weights_and_images_give_one_line(tmp_path, capsys):
+    """Truncated and bit-flipped weights, and a damaged image, in the CLI."""
+    path = save_weights(book_cnn(**ARCH, rng=0), tmp_path / "w.npz", ARCH)
+    good = path.read_bytes()
+    image = draw_digit(tmp_path / "d.png")
+    for data in (good[: len(good) // 2], good[:200] + bytes([good[200] ^ 4]) + good[201:]):
+        path.write_bytes(data)
+        code, out, err = run(capsys, "explain", image, "--weights", path)
+        assert code == 1 and out == "" and err.count("\n") == 1
+        assert err.startswith(f"cnnbook: error: {path} is not a readable .npz weights file")
+    path.write_bytes(good)
+    image.write_bytes(image.read_bytes()[:100])
+    code, _, err = run(capsys, "explain", image, "--weights", path)
+    assert code == 1 and err.startswith(f"cnnbook: error: cannot read {image}")

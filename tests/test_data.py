@@ -20,14 +20,13 @@ from cnnbook.data import (
     DIGIT_CLASSES,
     Dataset,
     load_cifar10,
-    load_cifar10_batch,
     load_digits_8x8,
     load_mnist,
-    load_mnist_idx,
     load_mnist_sample,
     standardize,
     stratified_split,
 )
+from cnnbook.readers import load_cifar10_batch, load_mnist_idx
 
 
 def named(path) -> str:
@@ -181,7 +180,7 @@ def test_idx_count_mismatch(tmp_path):
 def test_integer_dtype_is_refused(tmp_path):
     img = write(tmp_path / "img", idx_images_bytes(np.zeros((1, 2, 2), np.uint8)))
     lab = write(tmp_path / "lab", idx_labels_bytes(np.array([1])))
-    with pytest.raises(TypeError, match=r"floating-point.*uint8"):
+    with pytest.raises(TypeError, match=r"dtype must be float32 or float64, got uint8"):
         load_mnist_idx(img, lab, dtype=np.uint8)
 
 
@@ -327,16 +326,23 @@ def test_stratified_split_counts():
     train, test = stratified_split(y, 0.5, seed=3)
     assert np.bincount(y[test]).tolist() == [5, 10, 15]
     assert sorted(np.concatenate([train, test]).tolist()) == list(range(60))
-    # Three equal classes, four test samples: the tie gives the extra one to class 0.
+    # Three equal classes, four test samples: quotas of 4/3 each, so every class
+    # gives one or two (floor or ceiling), four in all; the same seed repeats.
     y = np.repeat([0, 1, 2], 3)
     train, test = stratified_split(y, 4)
-    assert np.bincount(y[test]).tolist() == [2, 1, 1]
+    counts = np.bincount(y[test], minlength=3)
+    assert sorted(counts.tolist()) == [1, 1, 2]
     assert train.dtype == test.dtype == np.int64
+    again = stratified_split(y, 4)
+    assert np.array_equal(again[0], train) and np.array_equal(again[1], test)
+    # The order is shuffled: the training indices are not sorted.
+    train, _ = stratified_split(np.repeat(np.arange(5), 20), 0.2, seed=0)
+    assert not np.array_equal(train, np.sort(train))
 
 
 @pytest.mark.parametrize("test_size", [0, 9, 1.0, 0.0, -1, True, "0.2"])
 def test_stratified_split_bad_size(test_size):
-    with pytest.raises(ValueError, match="test_size"):
+    with pytest.raises((ValueError, TypeError), match="test_size"):
         stratified_split(np.repeat([0, 1, 2], 3), test_size)
 
 

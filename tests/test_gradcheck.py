@@ -41,7 +41,7 @@ def test_numerical_gradient_restores_its_input():
 
 
 def test_numerical_gradient_needs_float64():
-    with pytest.raises(TypeError, match="gradient checks need float64 input, got dtype float32"):
+    with pytest.raises(TypeError, match="gradient checks need a float64 ndarray x, got float32"):
         numerical_gradient(np.exp, np.ones(3, np.float32), np.ones(3))
 
 

@@ -200,7 +200,7 @@ def test_fit_lowers_the_loss_on_digits(digits, capsys):
         validation_data=(digits.x_test, digits.y_test),
         rng=0,
         verbose=True,
-        progress=lambda *args: calls.append(args),
+        on_epoch=lambda epoch, h: calls.append((epoch, {k: list(v) for k, v in h.items()})),
     )
     assert set(history) == {"loss", "accuracy", "val_loss", "val_accuracy", "time"}
     assert all(len(v) == 2 for v in history.values())
@@ -210,8 +210,9 @@ def test_fit_lowers_the_loss_on_digits(digits, capsys):
     # The last validation numbers are those of evaluate() on the trained network.
     last = (history["val_loss"][1], history["val_accuracy"][1])
     assert last == net.evaluate(digits.x_test, digits.y_test)
-    # One progress call per batch: ceil(1437 / 64) = 23 per epoch.
-    assert len(calls) == 46 and calls[-1][:3] == (2, 23, 23)
+    # One on_epoch call per epoch, with the history so far.
+    assert [epoch for epoch, _ in calls] == [1, 2]
+    assert calls[0][1]["loss"] == history["loss"][:1] and calls[1][1] == history
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2 and lines[1].startswith("epoch 2/2: loss ")
     assert net.layers[0].input_grad  # restored after training
@@ -241,11 +242,11 @@ def test_fit_rejects_bad_data(digits):
     bad = y.copy()
     bad[40] = 10  # not in the first batch of 32
     with pytest.raises(
-        ValueError, match=r"labels must lie in \[0, 9\] for 10 classes, got values from 0 to 10"
+        ValueError, match=r"y must lie in \[0, 9\] for 10 classes, got values from 0 to 10"
     ):
         net.fit(x, bad, epochs=1, batch_size=32, rng=0, verbose=False)
     bad[40] = -1
-    with pytest.raises(ValueError, match=r"labels must lie in \[0, 9\].*from -1 to 9"):
+    with pytest.raises(ValueError, match=r"y must lie in \[0, 9\].*from -1 to 9"):
         net.fit(x, bad, epochs=1, batch_size=32, rng=0, verbose=False)
     # A failed fit leaves the network as it was.
     for k, v in net.state_dict().items():
@@ -264,11 +265,9 @@ def test_fit_rejects_bad_data(digits):
         net.fit(x, y.astype(float), verbose=False)
     with pytest.raises(ValueError, match="epochs must be a positive int, got 0"):
         net.fit(x, y, epochs=0, verbose=False)
-    with pytest.raises(ValueError, match=r"batch_size must be a positive int, got 2\.5"):
+    with pytest.raises(TypeError, match=r"batch_size must be a positive int, got 2\.5"):
         net.fit(x, y, batch_size=2.5, verbose=False)
-    with pytest.raises(
-        ValueError, match=r"validation_data: labels must lie in \[0, 9\].*from 3 to 12"
-    ):
+    with pytest.raises(ValueError, match=r"validation_data y must lie in \[0, 9\].*from 3 to 12"):
         net.fit(x, y, validation_data=(x, y + 3), verbose=False)
     for k, v in net.state_dict().items():
         np.testing.assert_array_equal(v, before[k], err_msg=k)
@@ -393,3 +392,99 @@ def test_backward_through_an_untouched_network_is_an_error():
     with pytest.raises(RuntimeError, match=r"ReLU\.backward called before forward"):
         net.backward(np.ones((1, 2)))
     assert Sequential(Layer()).forward(np.ones(2)).tolist() == [1.0, 1.0]
+
+
+# ----------------------------------------------------------------------------
+# Issue 10: bad values answered clearly, divergence is an error
+# ----------------------------------------------------------------------------
+@pytest.mark.parametrize("batch_size", [0, -1])
+def test_predict_batch_size_must_be_positive(batch_size):
+    net = book_cnn(image_size=8, channels=(2, 2))
+    x = np.zeros((3, 1, 8, 8), np.float32)
+    for method in (net.predict, net.predict_proba):
+        with pytest.raises(
+            ValueError, match=f"batch_size must be a positive int, got {batch_size}"
+        ):
+            method(x, batch_size=batch_size)
+
+
+def test_validation_data_of_the_wrong_shape_fails_before_the_first_epoch(digits):
+    x, y = small_digits(digits, 64)
+    net = book_cnn(image_size=8, channels=(2, 4), rng=0)
+    before = {k: v.copy() for k, v in net.state_dict().items()}
+    calls = []
+    with pytest.raises(
+        ValueError,
+        match=r"validation_data x has samples of shape \(1, 4, 4\), but x has \(1, 8, 8\)",
+    ):
+        net.fit(
+            x,
+            y,
+            validation_data=(x[:, :, :4, :4], y),
+            on_epoch=lambda *a: calls.append(a),
+            verbose=False,
+        )
+    with pytest.raises(TypeError, match="validation_data must be a pair"):
+        net.fit(x, y, validation_data=x, verbose=False)
+    assert calls == []
+    for key, value in net.state_dict().items():
+        np.testing.assert_array_equal(value, before[key])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"image_size": -4}, ValueError, "image_size must be a positive int, got -4"),
+        ({"image_size": True}, TypeError, "image_size must be a positive int, got True"),
+        ({"in_channels": 0}, ValueError, "in_channels must be a positive int"),
+        ({"num_classes": "10"}, TypeError, "num_classes must be a positive int"),
+        ({"channels": (8,)}, TypeError, "channels must be a pair"),
+        ({"channels": (8, 0)}, ValueError, r"channels\[1\] must be a positive int"),
+        ({"batchnorm": 1}, TypeError, "batchnorm must be a bool"),
+        ({"dtype": np.int32}, TypeError, "dtype must be float32 or float64"),
+        ({"rng": -1}, ValueError, "rng must be a non-negative int"),
+    ],
+)
+def test_book_cnn_refuses_bad_arguments(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        book_cnn(**kwargs)
+
+
+def test_a_network_too_big_is_refused_before_allocating():
+    import time
+
+    t0 = time.perf_counter()
+    with pytest.raises(ValueError, match="more than MAX_PARAMETERS"):
+        book_cnn(channels=(10**6, 10**6))
+    with pytest.raises(ValueError, match="more than MAX_PARAMETERS"):
+        book_cnn(image_size=40_000)
+    assert time.perf_counter() - t0 < 1
+
+
+@pytest.mark.parametrize(
+    ("optimizer", "message"),
+    [
+        (
+            lambda p: SGD(p, lr=1e30),
+            r"the (loss|weights) became \S+ in epoch 1, batch \d+; try a lower learning rate",
+        ),
+        (
+            lambda p: SGD(p, lr=1e200),
+            r"the (loss|weights) became \S+ in epoch 1, batch \d+; try a lower learning rate",
+        ),
+    ],
+)
+def test_divergence_stops_training_with_epoch_and_batch(digits, optimizer, message):
+    x, y = small_digits(digits, 128)
+    net = book_cnn(image_size=8, channels=(2, 4), rng=0)
+    with pytest.raises(FloatingPointError, match="training diverged: " + message):
+        net.fit(x, y, epochs=3, batch_size=16, optimizer=optimizer(net.parameters()), verbose=False)
+
+
+def test_lr_schedule_values_are_checked(digits):
+    x, y = small_digits(digits, 32)
+    net = book_cnn(image_size=8, channels=(2, 4), rng=0)
+    with pytest.raises(ValueError, match="lr must be a finite number in"):
+        net.fit(x, y, lr_schedule=lambda e: float("nan"), verbose=False)
+    with pytest.raises(TypeError, match="lr_schedule must be callable"):
+        net.fit(x, y, lr_schedule=0.1, verbose=False)

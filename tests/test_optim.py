@@ -191,12 +191,57 @@ def test_step_without_gradients_is_an_error(cls):
     ("make", "message"),
     [
         (lambda p: SGD([], lr=0.1), "the optimiser got no parameters to update"),
-        (lambda p: SGD(p, lr=0.0), "learning rate must be positive, got 0.0"),
-        (lambda p: Adam(p, lr=-1e-3), "learning rate must be positive, got -0.001"),
-        (lambda p: SGD(p, lr=0.1, momentum=1.0), r"0 <= momentum < 1, got 1.0"),
-        (lambda p: Adam(p, betas=(0.9, 1.0)), r"betas must lie in \[0, 1\), got \(0.9, 1.0\)"),
+        (lambda p: SGD(p, lr=0.0), r"lr must be a finite number in \(0, inf\), got 0.0"),
+        (lambda p: Adam(p, lr=-1e-3), r"lr must be a finite number in \(0, inf\), got -0.001"),
+        (
+            lambda p: SGD(p, lr=0.1, momentum=1.0),
+            r"momentum must be a finite number in \[0, 1\), got 1.0",
+        ),
+        (
+            lambda p: Adam(p, betas=(0.9, 1.0)),
+            r"betas\[1\] must be a finite number in \[0, 1\), got 1.0",
+        ),
     ],
 )
 def test_bad_hyperparameters(make, message):
     with pytest.raises(ValueError, match=message):
         make([(holder(w=[1.0]), "w")])
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "message"),
+    [
+        (lambda p: SGD(p, lr=float("nan")), ValueError, "lr must be a finite number in"),
+        (lambda p: SGD(p, lr=float("inf")), ValueError, "lr must be a finite number in"),
+        (lambda p: Adam(p, lr="0.1"), TypeError, "lr must be a real number, got '0.1'"),
+        (lambda p: Adam(p, lr=True), TypeError, "lr must be a real number, got True"),
+        (lambda p: Adam(p, eps=float("nan")), ValueError, "eps must be a finite number"),
+        (lambda p: Adam(p, eps=-1.0), ValueError, "eps must be a finite number"),
+        (lambda p: Adam(p, betas=(0.9, "0.99")), TypeError, r"betas\[1\] must be a real number"),
+        (lambda p: Adam(p, betas=0.9), TypeError, "betas must be a pair"),
+        (
+            lambda p: SGD(p, lr=0.1, weight_decay=float("inf")),
+            ValueError,
+            "weight_decay must be a finite",
+        ),
+        (lambda p: SGD(p, lr=0.1, weight_decay=-0.1), ValueError, "weight_decay must be a finite"),
+        (lambda p: SGD(p, lr=0.1, momentum=float("nan")), ValueError, "momentum must be a finite"),
+        (lambda p: SGD(p, lr=0.1, momentum="high"), TypeError, "momentum must be a real number"),
+        (lambda p: SGD([("not a layer", "W")], lr=0.1), TypeError, "parameters must hold"),
+        (lambda p: SGD(3, lr=0.1), TypeError, "parameters must be an iterable"),
+    ],
+)
+def test_every_hyperparameter_refuses_nan_inf_bools_and_strings(make, error, message):
+    layer = Layer()
+    layer.params["w"] = np.ones(2)
+    with pytest.raises(error, match=message):
+        make([(layer, "w")])
+
+
+def test_setting_a_bad_learning_rate_later_is_refused():
+    layer = Layer()
+    layer.params["w"] = np.ones(2)
+    opt = SGD([(layer, "w")], lr=0.1)
+    with pytest.raises(ValueError, match="lr must be a finite number"):
+        opt.lr = float("inf")
+    assert opt.lr == 0.1

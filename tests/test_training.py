@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from cnnbook.data import Dataset, load_mnist_sample
-from cnnbook.network import BOOK_RECIPE, book_cnn, train_book_cnn
+from cnnbook.network import book_cnn
+from cnnbook.recipe import BOOK_RECIPE, train_book_cnn
 
 
 @pytest.fixture(scope="module")
