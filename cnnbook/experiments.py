@@ -243,38 +243,39 @@ def compare(settings: dict[str, Setting], seeds, x, y, x_val, y_val) -> dict[str
 def lr_sweep(setting: Setting, lrs, seeds, x, y, x_val, y_val) -> dict[str, np.ndarray]:
     """Final losses and validation accuracy of ``setting`` at each learning rate and seed.
 
-    A run *diverged* if its loss stopped being finite, or if it ended with a
-    higher validation loss than its network had before the first step: the
-    steps made it worse than where it started.
+    A run *failed* if its loss stopped being finite (it overflowed), or if
+    its network ended up *collapsed*, predicting one and the same class for
+    every validation image: whatever it learned, it can no longer tell the
+    classes apart.
 
     Returns
     -------
     dict
-        ``lr`` (L,), and ``start_val_loss`` (before training), ``loss``
-        (training, last epoch), ``val_loss``, ``val_accuracy`` and ``diverged``
-        of shape (L, seeds); a run whose loss stopped being finite has NaN there.
+        ``lr`` (L,); ``loss`` (training, last epoch), ``val_loss``,
+        ``val_accuracy`` of shape (L, seeds), NaN for a run that overflowed;
+        ``overflowed`` and ``failed``, booleans of shape (L, seeds).
     """
     lrs = np.asarray(lrs, dtype=np.float64)
     shape = (len(lrs), len(seeds))
-    keys = ("start_val_loss", "loss", "val_loss", "val_accuracy")
+    keys = ("loss", "val_loss", "val_accuracy")
     out = {"lr": lrs, **{k: np.full(shape, np.nan) for k in keys}}
-    out["diverged"] = np.zeros(shape, dtype=bool)
+    out["overflowed"] = np.zeros(shape, dtype=bool)
+    out["failed"] = np.zeros(shape, dtype=bool)
     for i, lr in enumerate(lrs):
         for j, seed in enumerate(seeds):
+            run = dataclasses.replace(setting, lr=float(lr))
 
-            def start(epoch, net, i=i, j=j):
-                if epoch == 0:
-                    out["start_val_loss"][i, j] = net.evaluate(x_val, y_val, batch_size=50)[0]
+            def collapsed(epoch, net, i=i, j=j, last=run.epochs):
+                if epoch == last:
+                    out["failed"][i, j] = len(np.unique(net.predict(x_val, batch_size=50))) == 1
 
             try:
-                _, h = train_setting(dataclasses.replace(setting, lr=float(lr)), seed, x, y,
-                                     x_val, y_val, on_epoch=start)  # fmt: skip
+                _, h = train_setting(run, seed, x, y, x_val, y_val, on_epoch=collapsed)
             except FloatingPointError:
-                out["diverged"][i, j] = True
+                out["overflowed"][i, j] = out["failed"][i, j] = True
                 continue
-            for key in keys[1:]:
+            for key in keys:
                 out[key][i, j] = h[key][-1]
-            out["diverged"][i, j] = h["val_loss"][-1] > out["start_val_loss"][i, j]
     return out
 
 

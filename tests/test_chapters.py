@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 
 #: Chapters in which every displayed equation must be followed by a check.
-EQUATION_CHECKED = ("derivation.md", "layers.md")
+EQUATION_CHECKED = ("derivation.md", "layers.md", "training.md")
 
 #: Tags that make a code cell invisible or unexecuted, so that it cannot count
 #: as the check of an equation.

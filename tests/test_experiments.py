@@ -122,15 +122,16 @@ def test_compare_stacks_seeds(small):
     assert np.array_equal(out["mlp/val_accuracy"][1], h1["val_accuracy"])
 
 
-def test_lr_sweep_marks_divergence(small):
+def test_lr_sweep_marks_collapse_and_overflow(small):
     x, y, x_val, y_val = small
     s = Setting(model="mlp", optimizer="sgd", epochs=1, batch_size=50)
     out = lr_sweep(s, [1e-2, 1e4, 1e30], [0, 1], x, y, x_val, y_val)
-    assert out["diverged"].tolist() == [[False, False], [True, True], [True, True]]
-    # Worse than the untrained network but finite, and a loss that overflowed.
-    assert (out["val_loss"][1] > out["start_val_loss"][1]).all()
-    assert (out["val_loss"][0] < out["start_val_loss"][0]).all()
-    assert np.isfinite(out["val_accuracy"][1]).all() and np.isnan(out["val_accuracy"][2]).all()
+    assert out["failed"].tolist() == [[False, False], [True, True], [True, True]]
+    assert out["overflowed"].tolist() == [[False, False], [False, False], [True, True]]
+    # Collapsed: one class for every validation image, so accuracy = that class's share.
+    shares = np.bincount(y_val) / len(y_val)
+    assert all(np.isclose(shares, a).any() for a in out["val_accuracy"][1])
+    assert np.isnan(out["val_accuracy"][2]).all() and np.isfinite(out["val_accuracy"][:2]).all()
 
 
 def test_mean_sd_matches_statistics():

@@ -270,34 +270,34 @@ def seed_bands(
 def lr_sweep_plot(sweep: Mapping[str, np.ndarray], *, chosen: float | None = None) -> Figure:
     """Final validation accuracy against the learning rate, mean ± sd over seeds, log axis.
 
-    Runs that diverged (see :func:`cnnbook.experiments.lr_sweep`) are drawn as
-    red crosses at their accuracy (at 0 if it is not a number); the line joins
-    the means of the learning rates at which no seed diverged.
+    Runs that failed (see :func:`cnnbook.experiments.lr_sweep`) are drawn as
+    red crosses at their accuracy (at 0 if their loss overflowed); the line
+    joins the means of the learning rates at which no seed failed.
 
     Examples
     --------
     >>> s = {"lr": np.array([1e-3, 1e-2]), "val_accuracy": np.array([[0.5, 0.7], [np.nan, np.nan]]),
-    ...      "diverged": np.array([[False, False], [True, True]])}
+    ...      "failed": np.array([[False, False], [True, True]])}
     >>> fig = lr_sweep_plot(s)
     >>> fig.axes[0].get_xscale()
     'log'
     """
     lr = np.asarray(sweep["lr"], dtype=np.float64)
     acc = np.asarray(sweep["val_accuracy"], dtype=np.float64)
-    diverged = np.asarray(sweep["diverged"], dtype=bool).any(axis=1)
+    failed = np.asarray(sweep["failed"], dtype=bool).any(axis=1)
     fig = Figure(figsize=(WIDTH, 3.6), layout="constrained")
     ax = fig.subplots()
-    ok = ~diverged
+    ok = ~failed
     if ok.any():
         mean = acc[ok].mean(axis=1)
         sd = acc[ok].std(axis=1, ddof=1)
         ax.errorbar(lr[ok], mean, yerr=sd, fmt="-o", color="C0", capsize=4, markersize=5,
                     label="mean ± sd over seeds")  # fmt: skip
-    bad = np.asarray(sweep["diverged"], dtype=bool)
+    bad = np.asarray(sweep["failed"], dtype=bool)
     if bad.any():
         rows, _ = np.nonzero(bad)
         ax.plot(lr[rows], np.nan_to_num(acc[bad], nan=0.0), "x", color="C3", markersize=10,
-                markeredgewidth=2, label="diverged runs")  # fmt: skip
+                markeredgewidth=2, label="failed runs")  # fmt: skip
     if chosen is not None:
         ax.axvline(chosen, color="0.4", linestyle=":", label="the recipe's rate")
     ax.set(
@@ -461,10 +461,10 @@ def _fig_lr_sweep() -> Figure:
     rng = np.random.default_rng(4)
     lr = np.logspace(-4, 0, 5)
     acc = np.clip(0.9 - 0.1 * np.log10(lr / 1e-2) ** 2, 0.1, 1)[:, None] + 0.02 * rng.random((5, 3))
-    diverged = np.zeros((5, 3), dtype=bool)
-    diverged[-1] = True
-    acc[diverged] = np.nan
-    return lr_sweep_plot({"lr": lr, "val_accuracy": acc, "diverged": diverged}, chosen=2e-3)
+    failed = np.zeros((5, 3), dtype=bool)
+    failed[-1] = True
+    acc[failed] = np.nan
+    return lr_sweep_plot({"lr": lr, "val_accuracy": acc, "failed": failed}, chosen=2e-3)
 
 
 def _fig_dynamics() -> Figure:
