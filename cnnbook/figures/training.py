@@ -257,7 +257,7 @@ def seed_bands(
     for ax, key, ylabel in zip(axes, keys, ylabels, strict=True):
         ax.set_ylabel(ylabel)
         if "accuracy" in key:
-            ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
+            ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0))
         _large(ax)
     axes[-1].set_xlabel("epoch")
     axes[-1].xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -307,7 +307,7 @@ def lr_sweep_plot(sweep: Mapping[str, np.ndarray], *, chosen: float | None = Non
         ylim=(-0.04, 1.0),
     )
     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
-    ax.legend(fontsize=FONT - 2, loc="lower center", frameon=False)
+    ax.legend(fontsize=FONT - 2, loc="upper left", frameon=False)
     _large(ax)
     return fig
 
