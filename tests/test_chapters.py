@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 
 #: Chapters in which every displayed equation must be followed by a check.
-EQUATION_CHECKED = ("derivation.md", "layers.md", "features.md", "explaining.md")
+EQUATION_CHECKED = ("derivation.md", "layers.md", "training.md", "features.md", "explaining.md")
 
 #: Tags that make a code cell invisible or unexecuted, so that it cannot count
 #: as the check of an equation.
