@@ -42,7 +42,7 @@ def test_every_player_is_named_after_its_registry_key_and_fits_the_budget(player
 def test_consecutive_frames_differ(players):
     for name, p in players.items():
         for k in range(len(p) - 1):
-            assert p.pngs[k] != p.pngs[k + 1], (name, k)
+            assert p.images[k] != p.images[k + 1], (name, k)
 
 
 def test_a_player_built_twice_is_byte_identical(players):
@@ -138,6 +138,9 @@ def test_player_html_escapes_captions_and_names_its_frames():
     assert html.unescape("&#9654;") in html.unescape(p.html())
 
 
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
@@ -146,11 +149,12 @@ def test_player_html_escapes_captions_and_names_its_frames():
         ({"captions": []}, ValueError, "1 frames but 0 captions"),
         ({"frames": [], "captions": []}, ValueError, "at least one frame"),
         ({"interval": 0}, ValueError, "interval"),
-        ({"frames": [b"x" * (MAX_BYTES + 1)]}, ValueError, "more than MAX_BYTES"),
+        ({"frames": [PNG_MAGIC + b"x" * MAX_BYTES]}, ValueError, "more than MAX_BYTES"),
+        ({"frames": [b"GIF89a"]}, ValueError, "must be a PNG or WebP image"),
     ],
 )
 def test_player_rejects_bad_arguments(kwargs, error, match):
-    args = {"name": "ok", "frames": [b"\x89PNG"], "captions": ["c"], "alt": "a", **kwargs}
+    args = {"name": "ok", "frames": [PNG_MAGIC], "captions": ["c"], "alt": "a", **kwargs}
     with pytest.raises(error, match=match):
         Player(**args)
 
