@@ -31,6 +31,7 @@ __all__ = [
     "METADATA",
     "MIN_FONT_SIZE",
     "PNG_SCALE",
+    "SVG_HEAVY",
     "book_format",
     "book_image",
     "palette_png",
@@ -52,6 +53,10 @@ MIN_FONT_SIZE: float = 11.0
 
 #: Pixels per figure pixel of the book's PNGs: 2 for sharp images on 2x screens.
 PNG_SCALE: int = 2
+
+#: Bytes above which a diagram is shown as a 2x palette PNG instead of SVG,
+#: when the PNG is at least a quarter smaller.
+SVG_HEAVY: int = 60_000
 
 #: rcParams shared by every figure of the book.
 BOOK_RC: dict[str, object] = {
@@ -231,7 +236,15 @@ def book_image(fig) -> tuple[str, bytes, dict[str, int]]:
     ('image/png', {'width': 220}, 440)
     """
     if book_format(fig) == "svg":
-        return "image/svg+xml", render(fig, "svg", bbox_inches="tight"), {}
+        svg = render(fig, "svg", bbox_inches="tight")
+        if len(svg) <= SVG_HEAVY:
+            return "image/svg+xml", svg, {}
+        # A diagram with hundreds of numbers (every glyph a path) can weigh more
+        # as SVG than as a sharp 2x palette PNG: then the PNG serves the reader.
+        png = palette_png(render(fig, "png", dpi=PNG_SCALE * fig.dpi, bbox_inches="tight"))
+        if len(png) > 0.75 * len(svg):
+            return "image/svg+xml", svg, {}
+        return "image/png", png, {"width": int.from_bytes(png[16:20], "big") // PNG_SCALE}
     # Pixels drawn as squares (a digit, a feature map) stay crisp only at 2x; a
     # smoothly resampled photograph looks much the same at 1x and weighs 2.5 times less.
     images = [*fig.images, *(im for ax in fig.axes for im in ax.images)]
