@@ -56,7 +56,7 @@ PNG_SCALE: int = 2
 
 #: Bytes above which a diagram is shown as a 2x palette PNG instead of SVG,
 #: when the PNG is at least a quarter smaller.
-SVG_HEAVY: int = 60_000
+SVG_HEAVY: int = 40_000
 
 #: rcParams shared by every figure of the book.
 BOOK_RC: dict[str, object] = {
@@ -250,9 +250,7 @@ def book_image(fig) -> tuple[str, bytes, dict[str, int]]:
     images = [*fig.images, *(im for ax in fig.axes for im in ax.images)]
     crisp = all(im.get_interpolation() in ("nearest", "none") for im in images)
     scale = PNG_SCALE if crisp else 1
-    data = render(fig, "png", dpi=scale * fig.dpi, bbox_inches="tight")
-    if crisp:
-        data = palette_png(data)
+    data = palette_png(render(fig, "png", dpi=scale * fig.dpi, bbox_inches="tight"))
     # Only the width: with a height too, a page that narrows the image (a phone)
     # would keep the height and squash it.
     return "image/png", data, {"width": int.from_bytes(data[16:20], "big") // scale}
