@@ -133,7 +133,9 @@ def offer_notebook(app: Sphinx, pagename: str, templatename: str, context: dict,
     nb = plain_markdown.notebook_for_readers(nb, plain_markdown.References.from_sphinx(app), glued)
     dst = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
     dst.parent.mkdir(parents=True, exist_ok=True)
-    dst.write_text(json.dumps(nb, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+    dst.write_text(
+        json.dumps(nb, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8"
+    )
     context["ipynb_source"] = f"{pagename}.ipynb"
 
 
