@@ -128,6 +128,9 @@ bibtex_reference_style = "author_year"
 bibtex_default_style = "plain"
 
 # -- API reference (autodoc + numpydoc) -------------------------------------
+# Names without their module ("rot180", not "cnnbook.conv.rot180"): every
+# section of the API page is headed by its module already.
+add_module_names = False
 autodoc_typehints = "none"  # the docstrings give types and shapes
 autodoc_member_order = "bysource"
 autodoc_default_options = {"members": True, "show-inheritance": True}
