@@ -15,34 +15,51 @@ from .checks import float_array, not_too_large, pair, shape
 from .conv import output_size
 from .layers import Layer
 
-__all__ = ["AvgPool2D", "MaxPool2D", "unpool"]
+__all__ = ["AvgPool2D", "MaxPool2D", "Pool2D", "unpool"]
 
 
-def pooled_size(pool, x_shape: tuple) -> tuple[int, int]:
-    """``(H_out, W_out)`` of a pooling layer on input shape ``x_shape``, or a clear ValueError.
-
-    Examples
-    --------
-    >>> pooled_size(MaxPool2D(2), (1, 1, 4, 6))
-    (2, 3)
-    """
-    (kh, kw), (sh, sw) = pool.kernel_size, pool.stride
-    try:
-        return output_size(x_shape[2], kh, 0, sh), output_size(x_shape[3], kw, 0, sw)
-    except ValueError as err:
-        raise ValueError(
-            f"{type(pool).__name__}{pool.kernel_size} cannot pool x of shape {x_shape}: {err}"
-        ) from None
-
-
-class MaxPool2D(Layer):
-    """Max pooling that records its *switches*, the positions of the maxima.
+class Pool2D(Layer):
+    """What every pooling layer has: a window, a stride, and the output size they give.
 
     Parameters
     ----------
     kernel_size : int or (int, int)
     stride : int or (int, int), optional
         Defaults to ``kernel_size`` (non-overlapping windows).
+
+    Examples
+    --------
+    >>> MaxPool2D(2).pooled_size((1, 1, 4, 6))
+    (2, 3)
+    """
+
+    def __init__(self, kernel_size, stride=None) -> None:
+        super().__init__()
+        self.kernel_size = pair(kernel_size, "kernel_size", low=1)
+        self.stride = self.kernel_size if stride is None else pair(stride, "stride", low=1)
+        self._cache = None
+
+    def pooled_size(self, x_shape: tuple) -> tuple[int, int]:
+        """``(H_out, W_out)`` on input shape ``x_shape``, or a clear ValueError."""
+        (kh, kw), (sh, sw) = self.kernel_size, self.stride
+        try:
+            return output_size(x_shape[2], kh, 0, sh), output_size(x_shape[3], kw, 0, sw)
+        except ValueError as err:
+            raise ValueError(
+                f"{type(self).__name__}{self.kernel_size} cannot pool x of shape {x_shape}: {err}"
+            ) from None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(kernel_size={self.kernel_size}, stride={self.stride})"
+
+
+class MaxPool2D(Pool2D):
+    """Max pooling that records its *switches*, the positions of the maxima.
+
+    Parameters
+    ----------
+    kernel_size, stride
+        As in :class:`Pool2D`.
 
     Attributes
     ----------
@@ -80,17 +97,14 @@ class MaxPool2D(Layer):
     """
 
     def __init__(self, kernel_size, stride=None) -> None:
-        super().__init__()
-        self.kernel_size = pair(kernel_size, "kernel_size", low=1)
-        self.stride = self.kernel_size if stride is None else pair(stride, "stride", low=1)
+        super().__init__(kernel_size, stride)
         self._arg = None
         self._switches = None
-        self._cache = None
 
     def forward(self, x):
         x = self.expect_input(x, "MaxPool2D", "N", "C", "H", "W")
         (kh, kw), (sh, sw) = self.kernel_size, self.stride
-        H_out, W_out = pooled_size(self, x.shape)
+        H_out, W_out = self.pooled_size(x.shape)
         # One pass per kernel tap (p, q): keep the larger value and remember the tap.
         y = x[:, :, : sh * H_out : sh, : sw * W_out : sw].copy()
         arg = np.zeros(y.shape, np.int32)
@@ -131,9 +145,6 @@ class MaxPool2D(Layer):
             p, q = divmod(t, kw)
             dx[:, :, p : p + sh * H_out : sh, q : q + sw * W_out : sw] += dy * (self._arg == t)
         return dx
-
-    def __repr__(self) -> str:
-        return f"MaxPool2D(kernel_size={self.kernel_size}, stride={self.stride})"
 
 
 def unpool(y: np.ndarray, switches: np.ndarray, input_shape: tuple) -> np.ndarray:
@@ -178,14 +189,13 @@ def unpool(y: np.ndarray, switches: np.ndarray, input_shape: tuple) -> np.ndarra
     return flat.reshape(input_shape).astype(y.dtype, copy=False)
 
 
-class AvgPool2D(Layer):
+class AvgPool2D(Pool2D):
     """Average pooling: each output is the mean of its window.
 
     Parameters
     ----------
-    kernel_size : int or (int, int)
-    stride : int or (int, int), optional
-        Defaults to ``kernel_size`` (non-overlapping windows).
+    kernel_size, stride
+        As in :class:`Pool2D`.
 
     Notes
     -----
@@ -215,12 +225,6 @@ class AvgPool2D(Layer):
            [0., 0., 2., 2.]])
     """
 
-    def __init__(self, kernel_size, stride=None) -> None:
-        super().__init__()
-        self.kernel_size = pair(kernel_size, "kernel_size", low=1)
-        self.stride = self.kernel_size if stride is None else pair(stride, "stride", low=1)
-        self._cache = None
-
     def _taps(self, out_shape):
         """The strided view of each tap (p, q): a slice of x per output position."""
         (kh, kw), (sh, sw) = self.kernel_size, self.stride
@@ -232,7 +236,7 @@ class AvgPool2D(Layer):
 
     def forward(self, x):
         x = self.expect_input(x, "AvgPool2D", "N", "C", "H", "W")
-        out = pooled_size(self, x.shape)
+        out = self.pooled_size(x.shape)
         y = np.zeros((*x.shape[:2], *out), x.dtype)
         for tap in self._taps(out):
             y += x[tap]
@@ -247,6 +251,3 @@ class AvgPool2D(Layer):
         for tap in self._taps(out):
             dx[tap] += share
         return dx
-
-    def __repr__(self) -> str:
-        return f"AvgPool2D(kernel_size={self.kernel_size}, stride={self.stride})"
